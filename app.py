@@ -1,0 +1,113 @@
+"""Pipeline Playground: try Hugging Face transformers pipelines in the browser, one tab per task."""
+
+import argparse
+import logging
+import os
+
+import gradio as gr
+
+from runtime.config import Config
+from runtime.devices import DeviceManager
+from runtime.models import ModelCache
+from runtime.serve import make_handler
+from runtime.spec import Task
+from tasks import REGISTRY
+
+INTRO = (
+    "# Pipeline Playground\n"
+    "Try Hugging Face transformers pipelines on text, images and audio: pick a tab, an example or your own input, "
+    "and press **Run**. Every tab is also an API endpoint (see *Use via API* at the bottom)."
+)
+
+
+def build_demo(config: Config | None = None, models: ModelCache | None = None) -> gr.Blocks:
+    """The whole UI: a tab per modality, in it a tab per task, all sharing one model cache."""
+    config = config or Config.load(os.environ.get("PLAYGROUND_CONFIG"))
+    models = models or ModelCache(DeviceManager(config.device, config.dtype), config.memory_budget)
+    with gr.Blocks(title="Pipeline Playground") as demo:
+        gr.Markdown(INTRO)
+        with gr.Tabs():
+            for modality, tasks in REGISTRY.by_modality().items():
+                with gr.Tab(modality, id=modality.lower()):
+                    with gr.Tabs():
+                        for task in tasks:
+                            with gr.Tab(task.title, id=task.name):
+                                build_tab(task, config, models)
+    return demo
+
+
+def build_tab(task: Task, config: Config, models: ModelCache) -> None:
+    choices = config.choices(task)
+    if task.description:
+        gr.Markdown(task.description)
+    with gr.Row():
+        with gr.Column():
+            model = gr.Dropdown(
+                choices=[(c.display, c.id) for c in choices], value=choices[0].id, label="Model",
+                allow_custom_value=config.allow_any_model, elem_id=f"{task.name}-model",
+                info="Type any Hub id" if config.allow_any_model else None,
+            )
+            inputs = list(task.inputs())
+            with gr.Accordion("Parameters", open=False) as accordion:
+                params = list(task.params())
+            accordion.visible = bool(params)
+            run = gr.Button("Run", variant="primary", elem_id=f"{task.name}-run")
+        with gr.Column():
+            outputs = list(task.outputs())
+            status = gr.Markdown(elem_id=f"{task.name}-status")
+            with gr.Accordion("Raw JSON", open=False):
+                raw = gr.JSON(label="Pipeline output", elem_id=f"{task.name}-json")
+    if task.examples:
+        gr.Examples([list(row) for row in task.examples], inputs=inputs, label="Examples")
+    run.click(
+        make_handler(task, config, models), [model, *inputs, *params], [*outputs, raw, status],
+        api_name=task.api_name,
+    )
+
+
+def parse_args(argv=None) -> argparse.Namespace:
+    p = argparse.ArgumentParser(description=__doc__)
+    p.add_argument("--host", default=os.environ.get("GRADIO_SERVER_NAME", "127.0.0.1"), help="address to serve on")
+    p.add_argument("--port", type=int, default=int(os.environ.get("GRADIO_SERVER_PORT", 7860)))
+    p.add_argument("--share", action="store_true", help="also serve through a public gradio.live link")
+    p.add_argument("--config", default=os.environ.get("PLAYGROUND_CONFIG"), help="JSON config file (see README)")
+    p.add_argument("--preload", action="append", help="task=model (or task, or all) to load at start-up")
+    p.add_argument("--device", choices=("auto", "cuda", "mps", "cpu"), help="default: auto (cuda, mps, cpu)")
+    p.add_argument("--dtype", choices=("auto", "float32", "float16", "bfloat16"), help="default: auto")
+    p.add_argument("--memory-budget", help="weights kept loaded at most, e.g. 8GB; least recently used go first")
+    p.add_argument("--allow-any-model", action="store_true", default=None, help="visitors may type any Hub id")
+    p.add_argument("--allow-local-paths", action="store_true", default=None, help="...and any folder on this server")
+    p.add_argument("--max-file-size", default="50mb", help="largest upload accepted")
+    p.add_argument("--build-tiny-models", metavar="DIR", help="write tiny random models + DIR/playground.json; exit")
+    return p.parse_args(argv)
+
+
+def main(argv=None) -> None:
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    args = parse_args(argv)
+    if args.build_tiny_models:
+        from runtime.tiny import build_all
+
+        path = build_all(args.build_tiny_models, REGISTRY)
+        print(f"Wrote {path}. Serve it with: python app.py --config {path}")
+        return
+    config = Config.load(
+        args.config, device=args.device, dtype=args.dtype, memory_budget=args.memory_budget, preload=args.preload,
+        allow_any_model=args.allow_any_model, allow_local_paths=args.allow_local_paths,
+    )
+    models = ModelCache(DeviceManager(config.device, config.dtype), config.memory_budget)
+    for task, choice in config.preload_list(REGISTRY):
+        models.get(task, choice)
+    demo = build_demo(config, models)
+    demo.queue().launch(server_name=args.host, server_port=args.port, share=args.share, max_file_size=args.max_file_size)
+
+
+def __getattr__(name):
+    if name == "demo":  # `import app; app.demo` (the Spaces convention) builds the UI from env config on first use
+        globals()["demo"] = build_demo()
+        return globals()["demo"]
+    raise AttributeError(name)
+
+
+if __name__ == "__main__":
+    main()

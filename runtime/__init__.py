@@ -1,0 +1,1 @@
+"""What every task stands on: the task spec, the one model cache, the one device manager, media decoding."""

@@ -1,0 +1,123 @@
+"""What the operator decides: which models each task offers, who may load what, limits and placement."""
+
+import json
+import os
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+
+from .errors import UserError
+from .spec import Limits, Task
+
+
+@dataclass(frozen=True)
+class ModelChoice:
+    """One model a task offers: a Hub id or a local folder."""
+
+    id: str
+    label: str = ""  # shown in the picker; the id when empty
+    revision: str | None = None  # a pinned commit, tag or branch on the Hub
+    trust_remote_code: bool = False  # only ever set by the operator's config, per model
+    device_map: str | None = None  # "auto" for models too big for one device
+
+    @property
+    def display(self) -> str:
+        return self.label or self.id
+
+    @classmethod
+    def parse(cls, entry: "str | Mapping") -> "ModelChoice":
+        return cls(entry) if isinstance(entry, str) else cls(**entry)
+
+
+def looks_like_path(model_id: str) -> bool:
+    return model_id.startswith(("/", "./", "../", "~", "\\")) or bool(re.match(r"^[A-Za-z]:[\\/]", model_id)) or (
+        os.sep in model_id and Path(model_id).expanduser().exists()
+    )
+
+
+def parse_size(text: "str | int | float | None") -> int | None:
+    """'4GB', '512MB', '1.5G' or a number of bytes -> bytes."""
+    if text in (None, "", 0):
+        return None
+    if isinstance(text, (int, float)):
+        return int(text)
+    m = re.fullmatch(r"\s*([\d.]+)\s*([KMGT]?)i?B?\s*", str(text), re.IGNORECASE)
+    if not m:
+        raise ValueError(f"Cannot read {text!r} as a size; write e.g. 4GB or 512MB.")
+    return int(float(m[1]) * 1024 ** "_KMGT".index(m[2].upper() or "_"))
+
+
+@dataclass(frozen=True)
+class Config:
+    models: Mapping[str, tuple[ModelChoice, ...]] = field(default_factory=dict)  # task -> choices, default first
+    allow_any_model: bool = False  # visitors may type any Hub id
+    allow_local_paths: bool = False  # ...and any folder on this server (only with allow_any_model)
+    memory_budget: int | None = None  # bytes of model weights kept loaded; None: no limit
+    device: str = "auto"
+    dtype: str = "auto"
+    preload: tuple[str, ...] = ()  # "task=model" or "task" (its default) or "all"
+    limits: Limits = Limits()
+
+    def choices(self, task: Task) -> tuple[ModelChoice, ...]:
+        return self.models.get(task.name) or tuple(ModelChoice(m) for m in task.models)
+
+    def resolve(self, task: Task, model_id: str | None) -> ModelChoice:
+        """The model a request asks for, if this server's policy lets it be loaded."""
+        choices = self.choices(task)
+        model_id = (model_id or "").strip() or choices[0].id
+        for choice in choices:
+            if model_id in (choice.id, choice.label):
+                return choice
+        if not self.allow_any_model:
+            offered = ", ".join(c.id for c in choices)
+            raise UserError(f"This server only offers the listed models for {task.title}: {offered}.")
+        if looks_like_path(model_id) and not self.allow_local_paths:
+            raise UserError("This server does not load models from folders typed by visitors; use a Hub id.")
+        return ModelChoice(model_id)  # never trusted with remote code
+
+    def preload_list(self, registry: Mapping[str, Task]) -> list[tuple[Task, ModelChoice]]:
+        """The (task, model) pairs to load at start-up."""
+        wanted = [e for item in self.preload for e in item.split(",") if e.strip()]
+        if "all" in wanted:
+            wanted = list(registry)
+        pairs = []
+        for entry in wanted:
+            name, _, model_id = entry.strip().partition("=")
+            task = registry[name]
+            pairs.append((task, self.resolve(task, model_id or None)))
+        return pairs
+
+    @classmethod
+    def load(cls, path: "str | Path | None" = None, **overrides) -> "Config":
+        """Reads the JSON config file (if any), then env PLAYGROUND_*, then explicit overrides (None = unset)."""
+        data = json.loads(Path(path).read_text()) if path else {}
+        base = Path(path).parent if path else Path.cwd()
+        for key in ("allow_any_model", "allow_local_paths", "memory_budget", "device", "dtype", "preload"):
+            env = os.environ.get(f"PLAYGROUND_{key.upper()}")
+            if env is not None:
+                data[key] = env.lower() in ("1", "true", "yes") if key.startswith("allow") else env
+        data.update({k: v for k, v in overrides.items() if v is not None})
+        models = {
+            task: tuple(_relative_to(ModelChoice.parse(e), base) for e in entries)
+            for task, entries in (data.get("models") or {}).items()
+        }
+        preload = data.get("preload") or ()
+        limits = {k: data[k] for k in ("max_image_side", "max_audio_seconds") if k in data}
+        return cls(
+            models=models,
+            allow_any_model=bool(data.get("allow_any_model", False)),
+            allow_local_paths=bool(data.get("allow_local_paths", False)),
+            memory_budget=parse_size(data.get("memory_budget")),
+            device=data.get("device", "auto"),
+            dtype=data.get("dtype", "auto"),
+            preload=(preload,) if isinstance(preload, str) else tuple(preload),
+            limits=Limits(**limits),
+        )
+
+
+def _relative_to(choice: ModelChoice, base: Path) -> ModelChoice:
+    """Model folders in a config file may be written relative to the file."""
+    if choice.id.startswith(("./", "../")):
+        return replace(choice, id=str((base / choice.id).resolve()))
+    return choice

@@ -1,0 +1,177 @@
+"""The one process-wide model cache: each pipeline loaded once, least recently used evicted under a memory budget."""
+
+import logging
+import os
+import threading
+import time
+from collections import OrderedDict
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from .config import ModelChoice, looks_like_path
+from .devices import DeviceManager, Placement
+from .errors import ModelLoadError, UserError
+from .spec import Task
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Loaded:
+    pipe: Any
+    placement: Placement
+    load_seconds: float  # 0.0 when it came from the cache
+
+
+class ModelCache:
+    """Pipelines keyed by (task, model, revision, placement); loaded lazily, exactly once per key."""
+
+    def __init__(self, devices: DeviceManager | None = None, budget_bytes: int | None = None):
+        self.devices = devices or DeviceManager()
+        self.budget = budget_bytes
+        self._lock = threading.Lock()
+        self._pipes: OrderedDict[tuple, Any] = OrderedDict()  # oldest use first
+        self._sizes: dict[tuple, int] = {}
+        self._gates: dict[tuple, threading.Lock] = {}  # one per key being loaded: later callers wait
+
+    def key(self, task: Task, choice: ModelChoice) -> tuple:
+        return (task.name, choice.id, choice.revision, self.devices.placement(choice.device_map))
+
+    def is_loaded(self, task: Task, choice: ModelChoice) -> bool:
+        return self.key(task, choice) in self._pipes
+
+    def get(self, task: Task, choice: ModelChoice) -> Loaded:
+        key = self.key(task, choice)
+        placement = key[-1]
+        with self._lock:
+            gate = self._gates.setdefault(key, threading.Lock())
+        with gate:
+            with self._lock:
+                if key in self._pipes:
+                    self._pipes.move_to_end(key)
+                    return Loaded(self._pipes[key], placement, 0.0)
+                self._evict(room_for=estimate_bytes(choice))
+            start = time.perf_counter()
+            pipe = (task.load or load_pipeline)(task, choice, placement)  # a failure caches nothing
+            seconds = time.perf_counter() - start
+            with self._lock:
+                self._pipes[key], self._sizes[key] = pipe, resident_bytes(pipe)
+                self._evict()
+            log.info("loaded %s for %s on %s in %.2f s", choice.id, task.name, placement, seconds)
+            return Loaded(pipe, placement, seconds)
+
+    def _evict(self, room_for: int = 0) -> None:
+        """Drops least recently used pipelines until the rest (plus room_for) fits the budget; keeps the newest."""
+        dropped = False
+        while self.budget and len(self._pipes) > (0 if room_for else 1) and self.resident_bytes() + room_for > self.budget:
+            key, _ = self._pipes.popitem(last=False)
+            self._sizes.pop(key)
+            log.info("evicted %s for %s to stay under the memory budget", key[1], key[0])
+            dropped = True
+        if dropped:
+            self.devices.release()
+
+    def resident_bytes(self) -> int:
+        return sum(self._sizes.values())
+
+    def loaded(self) -> list[tuple]:
+        return list(self._pipes)
+
+
+def resident_bytes(pipe: Any) -> int:
+    """Bytes of weights a pipeline holds: its torch modules' parameters and buffers, counted once."""
+    import torch
+
+    modules = [v for v in vars(pipe).values() if isinstance(v, torch.nn.Module)]
+    modules += [v for v in getattr(pipe, "components", {}).values() if isinstance(v, torch.nn.Module)]  # diffusers
+    tensors = {id(t): t for m in modules for t in (*m.parameters(), *m.buffers())}
+    return sum(t.numel() * t.element_size() for t in tensors.values())
+
+
+def estimate_bytes(choice: ModelChoice) -> int:
+    """Size of a local model folder's weight files, to make room before loading; 0 when unknown."""
+    folder = Path(choice.id).expanduser()
+    if not folder.is_dir():
+        return 0
+    return sum(f.stat().st_size for f in folder.rglob("*") if f.suffix in (".safetensors", ".bin", ".pt"))
+
+
+def model_source(choice: ModelChoice) -> str:
+    """The id or folder to hand to from_pretrained, after checks that fail fast with a clear message."""
+    if looks_like_path(choice.id):
+        folder = Path(choice.id).expanduser()
+        if not folder.is_dir():
+            raise ModelLoadError(f"The model folder {choice.id} does not exist on this server.")
+        if not any((folder / name).exists() for name in ("config.json", "model_index.json")):
+            raise ModelLoadError(f"The folder {choice.id} holds no model (no config.json in it).")
+        return str(folder)
+    if offline():
+        from huggingface_hub import try_to_load_from_cache
+
+        cached = any(
+            isinstance(try_to_load_from_cache(choice.id, name, revision=choice.revision), str)
+            for name in ("config.json", "model_index.json")
+        )
+        if not cached:
+            raise ModelLoadError(
+                f"The model '{choice.id}' is not downloaded on this server, and the server is offline "
+                "(HF_HUB_OFFLINE=1). Pick another model, or download it first."
+            )
+    return choice.id
+
+
+def offline() -> bool:
+    return os.environ.get("HF_HUB_OFFLINE", "").lower() in ("1", "true", "yes")
+
+
+def check_architecture(task: Task, source: str, choice: ModelChoice) -> None:
+    """Refuses a model made for another task: transformers would quietly attach a random head instead."""
+    from transformers import AutoConfig
+    from transformers.pipelines import PIPELINE_REGISTRY
+
+    config = AutoConfig.from_pretrained(source, revision=choice.revision, trust_remote_code=choice.trust_remote_code)
+    found = set(getattr(config, "architectures", None) or ())
+    allowed = set()
+    for auto_class in PIPELINE_REGISTRY.supported_tasks.get(task.name, {}).get("pt", ()):
+        for names in getattr(auto_class, "_model_mapping", {})._model_mapping.values():
+            allowed.update((names,) if isinstance(names, str) else names)
+    if found and allowed and not found & allowed:
+        raise UserError(
+            f"'{choice.display}' is a {', '.join(sorted(found))} model, not a {task.title} model. "
+            f"Pick a model made for {task.title}."
+        )
+
+
+def load_pipeline(task: Task, choice: ModelChoice, placement: Placement, **kwargs) -> Any:
+    """transformers.pipeline(task, model) with the placement, after the checks; errors become clear messages."""
+    source = model_source(choice)
+    try:
+        from transformers import pipeline
+
+        if task.check_architecture:
+            check_architecture(task, source, choice)
+        return pipeline(
+            task.name,
+            model=source,
+            revision=choice.revision,
+            trust_remote_code=choice.trust_remote_code,
+            **placement.pipeline_kwargs(),
+            **kwargs,
+        )
+    except UserError:
+        raise
+    except Exception as error:
+        raise ModelLoadError(f"Could not load '{choice.display}' for {task.title}: {describe(error)}") from error
+
+
+def describe(error: BaseException) -> str:
+    """A short, secret-free sentence about an exception."""
+    text = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
+    if "out of memory" in text.lower() or isinstance(error, MemoryError):
+        return "the server ran out of memory."
+    for name in ("HF_TOKEN", "HUGGING_FACE_HUB_TOKEN"):
+        secret = os.environ.get(name)
+        if secret:
+            text = text.replace(secret, "***")
+    return text[:300]

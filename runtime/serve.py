@@ -1,0 +1,97 @@
+"""The request path of every task tab: policy check, cached model, pure adapters, errors a person understands."""
+
+import contextlib
+import inspect
+import logging
+import time
+from typing import Any
+
+import gradio as gr
+import numpy as np
+
+from .config import Config
+from .errors import UserError
+from .models import ModelCache, describe
+from .spec import Task
+
+log = logging.getLogger(__name__)
+
+
+def make_handler(task: Task, config: Config, models: ModelCache):
+    """The function behind a tab's Run button and its API endpoint: (model, *inputs, *params) -> outputs."""
+    wants_limits = "limits" in inspect.signature(task.prepare).parameters
+
+    def start(model_id, values, progress):
+        choice = config.resolve(task, model_id)
+        if not models.is_loaded(task, choice):
+            progress(0, desc=f"Loading {choice.display}…")
+        loaded = models.get(task, choice)
+        call = task.prepare(*values, limits=config.limits) if wants_limits else task.prepare(*values)
+        return choice, loaded, call
+
+    def answer(result, values, choice, loaded, seconds):
+        line = status_line(choice.display, loaded, seconds)
+        return (*task.present(result, *values), jsonable(result), line)
+
+    if task.streams:
+
+        def handler(model_id, *values, progress=gr.Progress()):
+            with user_errors(task):
+                choice, loaded, call = start(model_id, values, progress)
+                begin = time.perf_counter()
+                for partial in task.call(loaded.pipe, call):
+                    yield answer(partial, values, choice, loaded, time.perf_counter() - begin)
+
+    else:
+
+        def handler(model_id, *values, progress=gr.Progress()):
+            with user_errors(task):
+                choice, loaded, call = start(model_id, values, progress)
+                begin = time.perf_counter()
+                result = task.call(loaded.pipe, call)
+                return answer(result, values, choice, loaded, time.perf_counter() - begin)
+
+    handler.__name__ = task.api_name
+    return handler
+
+
+@contextlib.contextmanager
+def user_errors(task: Task):
+    """Every failure reaches the browser as one plain sentence; the traceback stays in the server log."""
+    try:
+        yield
+    except gr.Error:
+        raise
+    except UserError as error:
+        raise gr.Error(str(error), print_exception=False) from error
+    except Exception as error:
+        log.exception("%s failed", task.name)
+        raise gr.Error(f"The model could not process this input: {describe(error)}", print_exception=False) from error
+
+
+def status_line(model: str, loaded, seconds: float) -> str:
+    load = f"loaded in {loaded.load_seconds:.2f} s" if loaded.load_seconds else "from cache"
+    return f"**{model}** · {loaded.placement} · model {load} · inference {seconds * 1000:.0f} ms"
+
+
+def jsonable(value: Any, depth: int = 0) -> Any:
+    """The raw pipeline result as JSON: arrays and images summarised, not dumped."""
+    if isinstance(value, dict):
+        return {str(k): jsonable(v, depth + 1) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [jsonable(v, depth + 1) for v in value]
+    if isinstance(value, (str, int, bool)) or value is None:
+        return value
+    if isinstance(value, float):
+        return round(value, 6)
+    if isinstance(value, np.generic):
+        return jsonable(value.item(), depth)
+    if hasattr(value, "detach"):  # a torch tensor
+        value = value.detach().float().cpu().numpy()
+    if isinstance(value, np.ndarray):
+        if value.size <= 16:
+            return jsonable(value.tolist(), depth)
+        return {"array": list(value.shape), "dtype": str(value.dtype), "min": float(value.min()), "max": float(value.max())}
+    if hasattr(value, "size") and hasattr(value, "mode"):  # a PIL image
+        return {"image": list(value.size), "mode": value.mode}
+    return repr(value)[:200]

@@ -1,0 +1,117 @@
+"""The task spec: one small declarative object per task, and the registry that holds them all."""
+
+import importlib.util
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+MODALITIES = ("Text", "Vision", "Audio", "Multimodal")
+
+
+@dataclass(frozen=True)
+class Call:
+    """One pipeline call: `pipeline(inputs, **kwargs)`."""
+
+    inputs: Any
+    kwargs: dict = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class TinyModel:
+    """A small random-weight model of a task, built locally for tests and air-gapped smoke runs."""
+
+    name: str  # folder name, e.g. "tiny-bert-sentiment"
+    build: Callable[[Path], None]  # writes model + preprocessor into the folder
+
+
+@dataclass(frozen=True)
+class Limits:
+    """Input limits the operator sets; handed to a task's `prepare` if it takes `limits`."""
+
+    max_image_side: int = 2048  # larger images are downscaled before the model
+    max_audio_seconds: float = 600.0
+
+
+@dataclass(frozen=True)
+class Task:
+    """Everything the app knows of a task: widgets, pure adapters and how to load its pipeline.
+
+    `prepare(*inputs, *params) -> Call` turns widget values into a pipeline call;
+    `present(result, *inputs, *params) -> tuple` turns the pipeline's result into output widget values.
+    Both are pure, and raise `UserError` for bad input.
+    """
+
+    name: str  # the transformers pipeline task, e.g. "text-classification"
+    title: str
+    modality: str  # one of MODALITIES
+    models: tuple[str, ...]  # curated Hub ids, the CPU-friendly default first
+    inputs: Callable[[], Sequence]  # builds the input widgets
+    outputs: Callable[[], Sequence]  # builds the rich output widgets
+    prepare: Callable[..., Call]
+    present: Callable[..., tuple]
+    params: Callable[[], Sequence] = lambda: ()  # builds the parameter controls
+    examples: tuple[tuple, ...] = ()  # rows of input values
+    load: Callable | None = None  # (choice, placement) -> pipeline; None: transformers.pipeline(name, ...)
+    run: Callable[[Any, Call], Any] | None = None  # (pipe, call) -> result, or an iterator when `streams`
+    streams: bool = False  # run yields partial results that are shown as they come
+    batchable: bool = False  # concurrent calls may be merged into one batched pipeline call
+    requires: tuple[str, ...] = ()  # importable packages the task needs beyond the design card's
+    own_pipeline: bool = False  # the module provides the pipeline itself (transformers 5 lacks it)
+    check_architecture: bool = True  # refuse models whose architecture is not one of this task's
+    tiny: tuple[TinyModel, ...] = ()
+    description: str = ""
+
+    def __post_init__(self):
+        if self.modality not in MODALITIES:
+            raise ValueError(f"{self.name}: modality {self.modality!r} is not one of {MODALITIES}")
+
+    @property
+    def api_name(self) -> str:
+        return self.name.replace("-", "_")
+
+    def call(self, pipe, call: Call):
+        """Runs one prepared call (an iterator of partial results when the task streams)."""
+        return self.run(pipe, call) if self.run else pipe(call.inputs, **call.kwargs)
+
+    def missing(self) -> str | None:
+        """Why this task cannot run with the installed packages, or None. Imports nothing."""
+        for package in self.requires:
+            if importlib.util.find_spec(package) is None:
+                return f"needs the '{package}' package"
+        if not self.own_pipeline and not _transformers_has_pipeline(self.name):
+            return "the installed transformers has no such pipeline"
+        return None
+
+
+def _transformers_has_pipeline(task: str) -> bool:
+    spec = importlib.util.find_spec("transformers")  # a file check: importing transformers.pipelines takes seconds
+    return spec is not None and any(
+        (Path(p) / "pipelines" / f"{task.replace('-', '_')}.py").exists() for p in spec.submodule_search_locations
+    )
+
+
+class Registry(Mapping[str, Task]):
+    """All available tasks, keyed by transformers task name; a lookup of an unknown name lists the valid ones."""
+
+    def __init__(self, tasks: Sequence[Task], left_out: Mapping[str, str] | None = None):
+        self._tasks = {t.name: t for t in tasks}
+        self.left_out = dict(left_out or {})  # task name -> why it is not available here
+
+    def __getitem__(self, name: str) -> Task:
+        if name in self._tasks:
+            return self._tasks[name]
+        if name.replace("_", "-") in self._tasks:  # API-style names work too
+            return self._tasks[name.replace("_", "-")]
+        hint = f" ({name} is left out here: {self.left_out[name]})" if name in self.left_out else ""
+        raise KeyError(f"Unknown task {name!r}{hint}. Valid tasks: {', '.join(sorted(self._tasks))}")
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._tasks)
+
+    def __len__(self) -> int:
+        return len(self._tasks)
+
+    def by_modality(self) -> dict[str, list[Task]]:
+        groups = {m: [t for t in self._tasks.values() if t.modality == m] for m in MODALITIES}
+        return {m: ts for m, ts in groups.items() if ts}

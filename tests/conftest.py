@@ -1,0 +1,64 @@
+"""Session fixtures: tiny real models built locally once, and the app launched on 127.0.0.1 with them."""
+
+import os
+
+os.environ["HF_HUB_OFFLINE"] = "1"  # no Hub here: a missing model must fail in milliseconds, not after retries
+os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
+
+from pathlib import Path
+
+import pytest
+
+from runtime.config import Config
+from tasks import REGISTRY
+
+ASSETS = Path(__file__).resolve().parent.parent / "assets"
+
+
+@pytest.fixture(scope="session")
+def tiny_config(tmp_path_factory) -> Path:
+    """Every task's tiny models, built once per test session (the same builder as `app.py --build-tiny-models`)."""
+    from runtime.tiny import build_all
+
+    path = build_all(tmp_path_factory.mktemp("tiny"), REGISTRY)
+    import json
+
+    failed = json.loads(path.read_text())["failed"]
+    assert not failed, f"tiny model builders failed: {failed}"
+    return path
+
+
+@pytest.fixture(scope="session")
+def config(tiny_config) -> Config:
+    return Config.load(tiny_config)
+
+
+@pytest.fixture(scope="session")
+def tiny(config):
+    """tiny(task_name) -> the folder of that task's first tiny model (or the named one)."""
+
+    def folder(task: str, name: str | None = None) -> str:
+        choices = config.models[task]
+        return next(c.id for c in choices if name is None or c.id.endswith("/" + name))
+
+    return folder
+
+
+@pytest.fixture(scope="session")
+def client(config):
+    """A gradio_client.Client talking to the whole app, served on 127.0.0.1 with the tiny models."""
+    from gradio_client import Client
+
+    from app import build_demo
+
+    demo = build_demo(config)
+    try:
+        _, url, _ = demo.queue().launch(prevent_thread_lock=True, server_name="127.0.0.1", ssr_mode=False, quiet=True)
+        yield Client(url, ssl_verify=False, verbose=False)
+    finally:
+        demo.close()
+
+
+@pytest.fixture
+def asset():
+    return lambda name: str(ASSETS / name)

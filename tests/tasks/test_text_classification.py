@@ -1,0 +1,39 @@
+import pytest
+
+from runtime.errors import UserError
+from tasks.text_classification import TASK, prepare, present
+
+
+def test_prepare_asks_for_truncation_and_top_k():
+    call = prepare("  great film  ", 3)
+    assert call.inputs == "great film"
+    assert call.kwargs == {"top_k": 3, "truncation": True}
+
+
+@pytest.mark.parametrize("text", ["", "   \n", None])
+def test_prepare_refuses_empty_text(text):
+    with pytest.raises(UserError, match="Type some text"):
+        prepare(text, 3)
+
+
+def test_present_maps_labels_to_scores():
+    rows = [{"label": "POSITIVE", "score": 0.9}, {"label": "NEGATIVE", "score": 0.1}]
+    assert present(rows) == ({"POSITIVE": 0.9, "NEGATIVE": 0.1},)
+    assert present([rows]) == ({"POSITIVE": 0.9, "NEGATIVE": 0.1},)  # batched shape
+
+
+def test_end_to_end(client, tiny):
+    label, raw, status = client.predict(
+        tiny("text-classification"), "I love this movie", 2, api_name=f"/{TASK.api_name}"
+    )
+    scores = {c["label"]: c["confidence"] for c in label["confidences"]}
+    assert set(scores) == {"POSITIVE", "NEGATIVE"}
+    assert sum(scores.values()) == pytest.approx(1.0, abs=1e-3)
+    assert label["label"] == max(scores, key=scores.get)
+    assert [row["label"] for row in raw] == [c["label"] for c in label["confidences"]]
+    assert "tiny-bert-sentiment" in status and "cpu" in status and "inference" in status and " ms" in status
+
+
+def test_very_long_text_is_truncated_not_an_error(client, tiny):
+    label, _, _ = client.predict(tiny("text-classification"), "word " * 5000, 1, api_name="/text_classification")
+    assert len(label["confidences"]) == 1
