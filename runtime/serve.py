@@ -39,8 +39,9 @@ def make_handler(task: Task, config: Config, models: ModelCache):
             with user_errors(task):
                 choice, loaded, call = start(model_id, values, progress)
                 begin = time.perf_counter()
-                for partial in task.call(loaded.pipe, call):
-                    yield answer(partial, values, choice, loaded, time.perf_counter() - begin)
+                with contextlib.closing(task.call(loaded.pipe, call)) as partials:  # Stop closes it: work ends
+                    for partial in partials:
+                        yield answer(partial, values, choice, loaded, time.perf_counter() - begin)
 
     else:
 

@@ -94,3 +94,30 @@ def build_all(out: Path, tasks: Mapping, only: Iterable[str] = ()) -> Path:
     config = out / "playground.json"
     config.write_text(json.dumps({"models": models, "failed": failed}, indent=2))
     return config
+
+
+CHAT_TEMPLATE = (  # a ChatML-style template, enough for apply_chat_template and chat pipelines
+    "{% for message in messages %}<|im_start|>{{ message['role'] }}\n"
+    "{% if message['content'] is string %}{{ message['content'] }}"
+    "{% else %}{% for part in message['content'] %}{% if part['type'] == 'text' %}{{ part['text'] }}{% endif %}"
+    "{% endfor %}{% endif %}<|im_end|>\n{% endfor %}"
+    "{% if add_generation_prompt %}<|im_start|>assistant\n{% endif %}"
+)
+
+
+def causal_lm(folder: Path, chat: bool = True, positions: int = 4096) -> None:
+    """A tiny GPT-2 with a byte-level BPE tokenizer (and a chat template when chat=True)."""
+    from transformers import GenerationConfig, GPT2Config, GPT2LMHeadModel
+
+    tokenizer = bpe_tokenizer(model_max_length=positions, chat_template=CHAT_TEMPLATE if chat else None)
+    config = GPT2Config(
+        vocab_size=len(tokenizer), n_positions=positions, n_embd=32, n_layer=2, n_head=2,
+        bos_token_id=tokenizer.bos_token_id, eos_token_id=tokenizer.eos_token_id,
+        pad_token_id=tokenizer.pad_token_id,
+    )
+    model = GPT2LMHeadModel(config)
+    model.generation_config = GenerationConfig(
+        bos_token_id=tokenizer.bos_token_id, eos_token_id=tokenizer.eos_token_id,
+        pad_token_id=tokenizer.pad_token_id, max_new_tokens=20,
+    )
+    save(folder, model, tokenizer)
