@@ -1,0 +1,152 @@
+"""Document question answering: a scanned page and a question in, the answer (with its box on the page) out."""
+
+import shutil
+
+import gradio as gr
+
+from runtime.errors import UserError
+from runtime.media import load_image
+from runtime.spec import Call, Limits, Task, TinyModel
+from runtime.tiny import save, wordpiece_tokenizer
+
+LANGUAGES = (  # tesseract language codes; each needs the Debian package tesseract-ocr-<code> (English ships with it)
+    ("English", "eng"), ("German", "deu"), ("French", "fra"), ("Spanish", "spa"), ("Italian", "ita"),
+    ("Portuguese", "por"), ("Dutch", "nld"),
+)
+INSTALL_TESSERACT = (
+    "Reading text from documents needs the Tesseract OCR program, which is not installed on this server. "
+    "Install the Debian/Ubuntu package tesseract-ocr (sudo apt-get install tesseract-ocr; on Hugging Face Spaces "
+    "add the line tesseract-ocr to packages.txt) and the Python package pytesseract, then restart the app. "
+    "OCR-free models such as Donut work without it."
+)
+
+
+def inputs():
+    return [
+        gr.Image(
+            label="Document", type="filepath", sources=["upload", "webcam", "clipboard"],
+            elem_id="document-question-answering-image",
+        ),
+        gr.Textbox(label="Question", placeholder="What is the invoice number?", elem_id="document-question-answering-question"),
+    ]
+
+
+def params():
+    return [
+        gr.Slider(1, 10, value=3, step=1, label="Answers", elem_id="document-question-answering-top-k"),
+        gr.Dropdown(
+            choices=list(LANGUAGES), value="eng", label="OCR language", elem_id="document-question-answering-lang",
+            info="Language of the page's text, for Tesseract OCR",
+        ),
+    ]
+
+
+def outputs():
+    return [
+        gr.Label(label="Answers", elem_id="document-question-answering-answers"),
+        gr.AnnotatedImage(label="OCR words and the answer on the page", elem_id="document-question-answering-page"),
+    ]
+
+
+def prepare(image, question, top_k=3, lang="eng", limits=Limits()):
+    page = load_image(image, limits.max_image_side)
+    if not (question or "").strip():
+        raise UserError("Type a question about the document.")
+    return Call({"image": page, "question": question.strip()}, {"top_k": int(top_k), "lang": lang or "eng"})
+
+
+def run(pipe, call):
+    """OCR here (not inside the pipeline) so the words' boxes can be drawn; OCR-free models (Donut) skip it."""
+    from transformers.pipelines.document_question_answering import ModelType
+
+    kwargs = dict(call.kwargs)
+    lang = kwargs.pop("lang")
+    page, question = call.inputs["image"], call.inputs["question"]
+    if pipe.model_type == ModelType.VisionEncoderDecoder:
+        answers = pipe(image=page, question=question, **kwargs)
+        return {"answers": as_list(answers), "words": [], "boxes": []}
+    words, boxes = read_words(page, lang)
+    if not words:
+        raise UserError("No text was found on this page. Try a sharper scan, or check the OCR language.")
+    normalised = [[int(1000 * x / size) for x, size in zip(box, page.size * 2)] for box in boxes]
+    answers = pipe(image=page, question=question, word_boxes=list(zip(words, normalised)), **kwargs)
+    return {"answers": as_list(answers), "words": words, "boxes": boxes}
+
+
+def read_words(page, lang: str) -> tuple[list[str], list[list[int]]]:
+    """Tesseract's words and their pixel boxes (x1, y1, x2, y2), or a UserError saying exactly what to install."""
+    try:
+        import pytesseract
+    except ImportError as error:
+        raise UserError(INSTALL_TESSERACT) from error
+    if shutil.which(pytesseract.pytesseract.tesseract_cmd) is None:
+        raise UserError(INSTALL_TESSERACT)
+    if lang not in pytesseract.get_languages(config=""):
+        name = dict((code, label) for label, code in LANGUAGES).get(lang, lang)
+        raise UserError(
+            f"OCR in {name} needs Tesseract's {name} data, which this server lacks: install the Debian package "
+            f"tesseract-ocr-{lang} (on Hugging Face Spaces add it to packages.txt), or pick another OCR language."
+        )
+    data = pytesseract.image_to_data(page, lang=lang, output_type=pytesseract.Output.DICT)
+    found = [
+        (word, [x, y, x + w, y + h])
+        for word, x, y, w, h in zip(data["text"], data["left"], data["top"], data["width"], data["height"])
+        if word.strip()
+    ]
+    return [w for w, _ in found], [b for _, b in found]
+
+
+def as_list(answers) -> list[dict]:
+    return answers if isinstance(answers, list) else [answers]
+
+
+def present(result, image, *_):
+    answers = [a for a in result["answers"] if a.get("answer")]
+    label = {f"{a['answer']}": a["score"] for a in answers} or {"(no answer found)": 0.0}
+    words, boxes = result["words"], result["boxes"]
+    marks = [(tuple(box), "OCR word") for box in boxes]
+    if answers and "start" in answers[0] and boxes:
+        best = answers[0]
+        span = boxes[best["start"] : best["end"] + 1]
+        union = (min(b[0] for b in span), min(b[1] for b in span), max(b[2] for b in span), max(b[3] for b in span))
+        marks.append((union, f"Answer: {best['answer']}"))
+    return label, (image, marks)
+
+
+def build_tiny(folder):
+    from transformers import LayoutLMConfig, LayoutLMForQuestionAnswering
+
+    tokenizer = wordpiece_tokenizer(model_max_length=128)  # without it, long pages overflow the positions
+    config = LayoutLMConfig(
+        vocab_size=tokenizer.vocab_size, hidden_size=32, num_hidden_layers=2, num_attention_heads=2,
+        intermediate_size=37, max_position_embeddings=128, max_2d_position_embeddings=1024,
+    )
+    save(folder, LayoutLMForQuestionAnswering(config), tokenizer)
+
+
+TASK = Task(
+    name="document-question-answering",
+    title="Document question answering",
+    modality="Multimodal",
+    models=(
+        "impira/layoutlm-document-qa",
+        "impira/layoutlm-invoices",
+        "naver-clova-ix/donut-base-finetuned-docvqa",
+    ),
+    inputs=inputs,
+    params=params,
+    outputs=outputs,
+    prepare=prepare,
+    present=present,
+    run=run,
+    examples=(
+        ("assets/invoice.png", "What is the invoice number?"),
+        ("assets/invoice.png", "What is the total due?"),
+        ("assets/receipt.png", "What is the total?"),
+    ),
+    tiny=(TinyModel("tiny-layoutlm", build_tiny),),
+    description=(
+        "LayoutLM-class models read the page's words (Tesseract OCR) and point at the answer; "
+        "Donut reads the image itself, without OCR."
+    ),
+)

@@ -1,0 +1,93 @@
+import pytest
+from gradio_client import handle_file
+from PIL import Image
+
+from runtime.errors import UserError
+from tasks.document_question_answering import INSTALL_TESSERACT, prepare, present, read_words
+
+API = "/document_question_answering"
+
+
+def test_prepare_loads_the_page_and_keeps_ocr_language(asset):
+    call = prepare(asset("invoice.png"), "  What is the invoice number? ", 2, "deu")
+    assert call.inputs["image"].mode == "RGB" and call.inputs["image"].size == (900, 820)
+    assert call.inputs["question"] == "What is the invoice number?"
+    assert call.kwargs == {"top_k": 2, "lang": "deu"}
+
+
+def test_prepare_refuses_missing_page_and_question(asset):
+    with pytest.raises(UserError, match="Add an image"):
+        prepare(None, "What?")
+    with pytest.raises(UserError, match="Type a question"):
+        prepare(asset("invoice.png"), "   ")
+
+
+def test_present_draws_every_word_and_the_answer_span():
+    result = {
+        "answers": [{"answer": "INV-2024-117 Date:", "score": 0.5, "start": 1, "end": 2}],
+        "words": ["number:", "INV-2024-117", "Date:"],
+        "boxes": [[10, 10, 50, 20], [60, 10, 120, 22], [10, 40, 40, 50]],
+    }
+    label, (image, marks) = present(result, "page.png")
+    assert label == {"INV-2024-117 Date:": 0.5}
+    assert image == "page.png" and len(marks) == 4
+    assert marks[-1] == ((10, 10, 120, 50), "Answer: INV-2024-117 Date:")  # the union of the span's boxes
+
+
+def test_present_without_an_answer():
+    label, (_, marks) = present({"answers": [{"answer": "", "score": 0.1, "start": 0, "end": 0}], "words": [], "boxes": []}, "p.png")
+    assert label == {"(no answer found)": 0.0} and marks == []
+
+
+def test_real_ocr_reads_the_rendered_invoice(asset):
+    words, boxes = read_words(Image.open(asset("invoice.png")).convert("RGB"), "eng")
+    assert {"Invoice", "number:", "INV-2024-117"} <= set(words)
+    assert all(0 <= x1 < x2 <= 900 and 0 <= y1 < y2 <= 820 for x1, y1, x2, y2 in boxes)
+
+
+def test_end_to_end_with_real_ocr(client, tiny, asset):
+    label, page, raw, status = client.predict(
+        tiny("document-question-answering"), handle_file(asset("invoice.png")), "What is the invoice number?", 3,
+        "eng", api_name=API,
+    )
+    words = raw["words"]
+    assert {"Invoice", "number:", "INV-2024-117"} <= set(words)  # tesseract really read the page
+    answers = raw["answers"]
+    assert 1 <= len(answers) <= 3
+    for answer in answers:
+        span = words[answer["start"] : answer["end"] + 1]
+        assert answer["answer"] == " ".join(span) and span  # every answer is made of the page's words
+        assert 0.0 <= answer["score"] <= 1.0
+    assert {c["label"] for c in label["confidences"]} == {a["answer"] for a in answers if a["answer"]}
+    assert len(page["annotations"]) == len(words) + 1  # each OCR word, plus the answer's box
+    assert page["annotations"][-1]["label"].startswith("Answer: ")
+    assert "tiny-layoutlm" in status
+
+
+def test_missing_tesseract_says_what_to_install(client, tiny, asset, monkeypatch, tmp_path):
+    monkeypatch.setenv("PATH", str(tmp_path))  # the server runs in this process: tesseract is now off its PATH
+    with pytest.raises(Exception) as error:
+        client.predict(
+            tiny("document-question-answering"), handle_file(asset("invoice.png")), "What is the total?", 1, "eng",
+            api_name=API,
+        )
+    assert "apt-get install tesseract-ocr" in str(error.value)
+    assert INSTALL_TESSERACT in str(error.value)
+    monkeypatch.undo()
+    _, _, raw, _ = client.predict(
+        tiny("document-question-answering"), handle_file(asset("invoice.png")), "What is the total?", 1, "eng",
+        api_name=API,
+    )
+    assert raw["answers"]  # the next request works
+
+
+def test_missing_language_data_names_the_package(client, tiny, asset):
+    import pytesseract
+
+    if "deu" in pytesseract.get_languages(config=""):
+        pytest.skip("German OCR data is installed here")
+    with pytest.raises(Exception, match="tesseract-ocr-deu"):
+        client.predict(
+            tiny("document-question-answering"), handle_file(asset("invoice.png")), "Was ist die Summe?", 1, "deu",
+            api_name=API,
+        )
