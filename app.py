@@ -1,6 +1,7 @@
 """Pipeline Playground: try Hugging Face transformers pipelines in the browser, one tab per task."""
 
 import argparse
+import inspect
 import logging
 import os
 
@@ -53,7 +54,7 @@ def build_tab(task: Task, config: Config, models: ModelCache) -> None:
             accordion.visible = bool(params)
             run = gr.Button("Run", variant="primary", elem_id=f"{task.name}-run")
         with gr.Column():
-            outputs = list(task.outputs())
+            outputs = list(task.outputs(*inputs) if inspect.signature(task.outputs).parameters else task.outputs())
             status = gr.Markdown(elem_id=f"{task.name}-status")
             with gr.Accordion("Raw JSON", open=False):
                 raw = gr.JSON(label="Pipeline output", elem_id=f"{task.name}-json")

@@ -49,7 +49,7 @@ def make_handler(task: Task, config: Config, models: ModelCache):
             with user_errors(task):
                 choice, loaded, call = start(model_id, values, progress)
                 begin = time.perf_counter()
-                result = task.call(loaded.pipe, call)
+                result = task.call(loaded.pipe, call, progress)
                 return answer(result, values, choice, loaded, time.perf_counter() - begin)
 
     handler.__name__ = task.api_name

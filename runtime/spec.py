@@ -1,6 +1,7 @@
 """The task spec: one small declarative object per task, and the registry that holds them all."""
 
 import importlib.util
+import inspect
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -47,7 +48,7 @@ class Task:
     modality: str  # one of MODALITIES
     models: tuple[str, ...]  # curated Hub ids, the CPU-friendly default first
     inputs: Callable[[], Sequence]  # builds the input widgets
-    outputs: Callable[[], Sequence]  # builds the rich output widgets
+    outputs: Callable[..., Sequence]  # builds the rich output widgets; if it takes parameters, gets the input widgets
     prepare: Callable[..., Call]
     present: Callable[..., tuple]
     params: Callable[[], Sequence] = lambda: ()  # builds the parameter controls
@@ -70,8 +71,13 @@ class Task:
     def api_name(self) -> str:
         return self.name.replace("-", "_")
 
-    def call(self, pipe, call: Call):
-        """Runs one prepared call (an iterator of partial results when the task streams)."""
+    def call(self, pipe, call: Call, progress=None):
+        """Runs one prepared call (an iterator of partial results when the task streams).
+
+        A `run` that takes `progress` gets the request's gr.Progress, e.g. to show each denoising step.
+        """
+        if self.run and progress is not None and "progress" in inspect.signature(self.run).parameters:
+            return self.run(pipe, call, progress=progress)
         return self.run(pipe, call) if self.run else pipe(call.inputs, **call.kwargs)
 
     def missing(self) -> str | None:

@@ -1,0 +1,142 @@
+"""Text to image: a prompt in, a picture out, through a diffusers pipeline with a progress bar per denoising step."""
+
+import gradio as gr
+
+from runtime.errors import ModelLoadError, UserError
+from runtime.spec import Call, Task, TinyModel
+from runtime.tiny import bpe_tokenizer
+
+
+def inputs():
+    return [
+        gr.Textbox(label="Prompt", lines=3, placeholder="A cat astronaut drinking coffee…", elem_id="text-to-image-prompt"),
+        gr.Textbox(label="Negative prompt", placeholder="blurry, low quality", elem_id="text-to-image-negative"),
+    ]
+
+
+def params():
+    return [
+        gr.Slider(1, 50, value=4, step=1, label="Steps", info="sd-turbo: 1–4; Stable Diffusion 1.5: 20–30", elem_id="text-to-image-steps"),
+        gr.Slider(0.0, 15.0, value=0.0, step=0.5, label="Guidance", info="sd-turbo: 0; others: about 7", elem_id="text-to-image-guidance"),
+        gr.Number(value=0, precision=0, label="Seed (-1: random)", elem_id="text-to-image-seed"),
+        gr.Slider(64, 1024, value=512, step=64, label="Width", elem_id="text-to-image-width"),
+        gr.Slider(64, 1024, value=512, step=64, label="Height", elem_id="text-to-image-height"),
+    ]
+
+
+def outputs():
+    return [gr.Image(label="Image", type="pil", format="png", elem_id="text-to-image-image")]
+
+
+def prepare(prompt, negative="", steps=4, guidance=0.0, seed=0, width=512, height=512):
+    if not (prompt or "").strip():
+        raise UserError("Describe the picture you want in the prompt.")
+    if int(width) % 8 or int(height) % 8:
+        raise UserError("Width and height must be multiples of 8 pixels.")
+    seed = int(seed if seed is not None else 0)
+    if seed < 0:
+        import random
+
+        seed = random.randrange(2**32)  # shown in the raw output, so a picture can be made again
+    kwargs = {
+        "negative_prompt": (negative or "").strip() or None, "num_inference_steps": int(steps),
+        "guidance_scale": float(guidance), "width": int(width), "height": int(height), "seed": seed,
+    }
+    return Call(prompt.strip(), kwargs)
+
+
+def load(task, choice, placement):
+    import torch
+    from diffusers import DiffusionPipeline
+
+    from runtime.models import describe, model_source
+
+    source = model_source(choice)
+    try:
+        pipe = DiffusionPipeline.from_pretrained(
+            source, revision=choice.revision, dtype=getattr(torch, placement.dtype),
+            trust_remote_code=choice.trust_remote_code,
+        )
+    except Exception as error:
+        raise ModelLoadError(f"Could not load '{choice.display}' for {task.title}: {describe(error)}") from error
+    pipe.set_progress_bar_config(disable=True)  # progress goes to the browser instead
+    return pipe.to(placement.device)
+
+
+def run(pipe, call, progress=None):
+    """One image; progress((step, steps)) after every denoising step."""
+    import torch
+
+    kwargs = dict(call.kwargs)
+    seed, steps = kwargs.pop("seed"), kwargs["num_inference_steps"]
+
+    def step_done(pipe_, step, timestep, tensors):
+        if progress is not None:
+            progress((step + 1, steps), desc="Denoising", unit="steps")
+        return tensors
+
+    generator = torch.Generator("cpu").manual_seed(seed)  # CPU generator: the same seed gives the same image anywhere
+    out = pipe(call.inputs, generator=generator, callback_on_step_end=step_done, **kwargs)
+    return {"images": out.images, "seed": seed}
+
+
+def present(result, *_):
+    return (result["images"][0],)
+
+
+def build_tiny(folder):
+    """A tiny Stable Diffusion: 2-block UNet and VAE, 2-layer CLIP text encoder, byte-level BPE tokenizer."""
+    from diffusers import AutoencoderKL, DDIMScheduler, StableDiffusionPipeline, UNet2DConditionModel
+    from transformers import CLIPTextConfig, CLIPTextModel
+
+    tokenizer = bpe_tokenizer(model_max_length=77)
+    text_encoder = CLIPTextModel(
+        CLIPTextConfig(
+            vocab_size=len(tokenizer), hidden_size=32, intermediate_size=37, num_hidden_layers=2,
+            num_attention_heads=2, max_position_embeddings=77, bos_token_id=tokenizer.bos_token_id,
+            eos_token_id=tokenizer.eos_token_id, pad_token_id=tokenizer.pad_token_id,
+        )
+    )
+    unet = UNet2DConditionModel(
+        sample_size=16, block_out_channels=(8, 16), layers_per_block=1, norm_num_groups=4, cross_attention_dim=32,
+        attention_head_dim=2, down_block_types=("DownBlock2D", "CrossAttnDownBlock2D"),
+        up_block_types=("CrossAttnUpBlock2D", "UpBlock2D"),
+    )
+    vae = AutoencoderKL(
+        block_out_channels=(8, 16), norm_num_groups=4, latent_channels=4, sample_size=32,
+        down_block_types=("DownEncoderBlock2D",) * 2, up_block_types=("UpDecoderBlock2D",) * 2,
+    )
+    scheduler = DDIMScheduler(beta_schedule="scaled_linear", clip_sample=False, set_alpha_to_one=False, steps_offset=1)
+    pipe = StableDiffusionPipeline(
+        vae=vae, text_encoder=text_encoder, tokenizer=tokenizer, unet=unet, scheduler=scheduler,
+        safety_checker=None, feature_extractor=None, requires_safety_checker=False,
+    )
+    pipe.save_pretrained(folder)
+
+
+TASK = Task(
+    name="text-to-image",
+    title="Text to image",
+    modality="Multimodal",
+    models=(
+        "stabilityai/sd-turbo",
+        "segmind/small-sd",
+        "stable-diffusion-v1-5/stable-diffusion-v1-5",
+    ),
+    inputs=inputs,
+    params=params,
+    outputs=outputs,
+    prepare=prepare,
+    present=present,
+    load=load,
+    run=run,
+    requires=("diffusers",),
+    own_pipeline=True,
+    check_architecture=False,
+    examples=(
+        ("A watercolour painting of a cat astronaut floating above the Earth", "blurry"),
+        ("A cup of coffee on a wooden table, morning light, photo", ""),
+    ),
+    tiny=(TinyModel("tiny-stable-diffusion", build_tiny),),
+    description="Diffusion models (through 🤗 diffusers) paint a picture from a prompt; a bar shows each denoising step.",
+)

@@ -1,0 +1,174 @@
+"""Visual question answering: a photo and a question in, ranked answers (ViLT-class) or a written answer (VLMs) out."""
+
+import dataclasses
+
+import gradio as gr
+
+from runtime.errors import UserError
+from runtime.media import load_image
+from runtime.spec import Call, Limits, Task, TinyModel
+from runtime.tiny import save, wordpiece_tokenizer
+
+ANSWERS = ("yes", "no", "cat", "2", "astronaut", "red", "coffee")
+
+
+def inputs():
+    return [
+        gr.Image(
+            label="Image", type="filepath", sources=["upload", "webcam", "clipboard"],
+            elem_id="visual-question-answering-image",
+        ),
+        gr.Textbox(label="Question", placeholder="What animal is this?", elem_id="visual-question-answering-question"),
+    ]
+
+
+def params():
+    return [
+        gr.Slider(1, 10, value=5, step=1, label="Answers (classifier models)", elem_id="visual-question-answering-top-k"),
+        gr.Slider(
+            1, 256, value=32, step=1, label="Max new tokens (generative models)",
+            elem_id="visual-question-answering-max-new-tokens",
+        ),
+    ]
+
+
+def outputs():
+    return [
+        gr.Textbox(label="Answer", elem_id="visual-question-answering-answer"),
+        gr.Label(label="Ranked answers", elem_id="visual-question-answering-answers"),
+    ]
+
+
+def prepare(image, question, top_k=5, max_new_tokens=32, limits=Limits()):
+    picture = load_image(image, limits.max_image_side)
+    if not (question or "").strip():
+        raise UserError("Type a question about the image.")
+    return Call({"image": picture, "question": question.strip()}, {"top_k": int(top_k), "max_new_tokens": int(max_new_tokens)})
+
+
+def load(task, choice, placement):
+    """VQA models (ViLT, BLIP-VQA) get the registered pipeline; other vision-language models answer as a chat."""
+    from transformers import AutoConfig
+    from transformers.models.auto.modeling_auto import MODEL_FOR_VISUAL_QUESTION_ANSWERING_MAPPING_NAMES
+
+    from runtime.models import load_pipeline, model_source
+
+    source = model_source(choice)
+    config = AutoConfig.from_pretrained(source, revision=choice.revision, trust_remote_code=choice.trust_remote_code)
+    if set(config.architectures or ()) & set(MODEL_FOR_VISUAL_QUESTION_ANSWERING_MAPPING_NAMES.values()):
+        register()
+        return load_pipeline(task, choice, placement)
+    return load_pipeline(dataclasses.replace(task, name="image-text-to-text"), choice, placement)
+
+
+def register():
+    from transformers import AutoModelForVisualQuestionAnswering
+
+    from runtime.pipelines import register_removed
+
+    register_removed("visual-question-answering", pipeline_class(), AutoModelForVisualQuestionAnswering, "multimodal")
+
+
+def pipeline_class():
+    """The VQA pipeline transformers 5 removed: classifiers rank their answer labels, generative models write one."""
+    from transformers import Pipeline
+
+    class VisualQuestionAnsweringPipeline(Pipeline):
+        _load_processor = False
+        _load_image_processor = True
+        _load_feature_extractor = False
+        _load_tokenizer = True
+
+        def _sanitize_parameters(self, top_k=None, max_new_tokens=None, **_):
+            forward = {"max_new_tokens": max_new_tokens} if max_new_tokens else {}
+            return {}, forward, ({"top_k": top_k} if top_k else {})
+
+        def preprocess(self, inputs):
+            text = self.tokenizer(inputs["question"], return_tensors="pt", truncation=True, padding=True)
+            image = self.image_processor(images=inputs["image"], return_tensors="pt").to(self.dtype)
+            return {**text, **image}
+
+        def _forward(self, model_inputs, max_new_tokens=None):
+            if self.model.can_generate():
+                return {"generated": self.model.generate(**model_inputs, max_new_tokens=max_new_tokens or 32)}
+            return {"logits": self.model(**model_inputs).logits}
+
+        def postprocess(self, outputs, top_k=5):
+            if "generated" in outputs:
+                texts = self.tokenizer.batch_decode(outputs["generated"], skip_special_tokens=True)
+                return [{"answer": text.strip()} for text in texts]
+            probabilities = outputs["logits"].float().sigmoid()[0]  # VQA heads are multi-label: sigmoid, not softmax
+            scores, ids = probabilities.topk(min(top_k, probabilities.numel()))
+            return [
+                {"score": score, "answer": self.model.config.id2label[i]}
+                for score, i in zip(scores.tolist(), ids.tolist())
+            ]
+
+    return VisualQuestionAnsweringPipeline
+
+
+def run(pipe, call):
+    if pipe.task == "image-text-to-text":
+        chat = [
+            {
+                "role": "user",
+                "content": [{"type": "image", "image": call.inputs["image"]}, {"type": "text", "text": call.inputs["question"]}],
+            }
+        ]
+        out = pipe(text=chat, max_new_tokens=call.kwargs["max_new_tokens"], return_full_text=False)
+        return [{"answer": out[0]["generated_text"].strip()}]
+    return pipe(call.inputs, **call.kwargs)
+
+
+def present(result, *_):
+    ranked = {row["answer"]: row["score"] for row in result if "score" in row}
+    return (result[0]["answer"] if result else ""), (ranked or None)
+
+
+def build_tiny(folder):
+    from transformers import ViltConfig, ViltForQuestionAnswering, ViltImageProcessor, ViltProcessor
+
+    tokenizer = wordpiece_tokenizer(model_max_length=40)  # ViLT's text positions
+    config = ViltConfig(
+        vocab_size=tokenizer.vocab_size, hidden_size=32, num_hidden_layers=2, num_attention_heads=2,
+        intermediate_size=37, image_size=32, patch_size=8, max_position_embeddings=40, num_labels=len(ANSWERS),
+        id2label=dict(enumerate(ANSWERS)), label2id={a: i for i, a in enumerate(ANSWERS)},
+    )
+    processor = ViltProcessor(ViltImageProcessor(size={"shortest_edge": 32}, size_divisor=8), tokenizer)
+    save(folder, ViltForQuestionAnswering(config), processor)
+
+
+def build_tiny_chat(folder):
+    from tasks.image_text_to_text import build_tiny as vision_chat_model  # the same tiny VLM answers as a chat
+
+    vision_chat_model(folder)
+
+
+TASK = Task(
+    name="visual-question-answering",
+    title="Visual question answering",
+    modality="Multimodal",
+    models=(
+        "dandelin/vilt-b32-finetuned-vqa",
+        "Salesforce/blip-vqa-base",
+        "HuggingFaceTB/SmolVLM-256M-Instruct",
+    ),
+    inputs=inputs,
+    params=params,
+    outputs=outputs,
+    prepare=prepare,
+    present=present,
+    load=load,
+    run=run,
+    own_pipeline=True,
+    examples=(
+        ("assets/chelsea.jpg", "What animal is this?"),
+        ("assets/astronaut.jpg", "What is the person wearing?"),
+        ("assets/coffee.jpg", "Is there a cup?"),
+    ),
+    tiny=(TinyModel("tiny-vilt", build_tiny), TinyModel("tiny-vlm", build_tiny_chat)),
+    description=(
+        "ViLT-class models pick from their known answers, with scores (transformers 5 removed this pipeline: "
+        "this app brings it back); vision-language chat models write an answer."
+    ),
+)
