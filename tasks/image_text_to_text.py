@@ -1,5 +1,7 @@
 """Vision-language chat: talk about images with a VLM, the answer streamed token by token."""
 
+import contextlib
+
 import gradio as gr
 
 from runtime.errors import UserError
@@ -70,16 +72,19 @@ def path_of(file) -> str:
 
 
 def run(pipe, call):
-    """Streams the answer; image-text-to-text takes generation settings only inside generate_kwargs."""
+    """Streams {"generated_text": answer so far}; closing it (Stop) closes the token stream, which ends generation."""
     from runtime.streaming import stream_text
 
-    def generate(chat, **settings):
+    def generate(chat, **settings):  # image-text-to-text takes generation settings only inside generate_kwargs
         return pipe(chat, generate_kwargs=settings)
 
-    return stream_text(generate, call.inputs, call.kwargs, tokenizer=pipe.processor.tokenizer)
+    with contextlib.closing(stream_text(generate, call.inputs, call.kwargs, tokenizer=pipe.processor.tokenizer)) as texts:
+        for text in texts:
+            yield {"generated_text": text}  # a dict: the raw JSON view reads a bare string as JSON text
 
 
-def present(answer, history, message, *_):
+def present(result, history, message, *_):
+    answer = result["generated_text"]
     files = (message or {}).get("files") or []
     question = [*({"path": path_of(f)} for f in files), *([message["text"]] if message.get("text") else [])]
     return ([*(history or []), {"role": "user", "content": question}, {"role": "assistant", "content": answer}],)
