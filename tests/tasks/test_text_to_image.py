@@ -59,3 +59,19 @@ def test_bad_input_then_next_request_works(client, tiny):
         client.predict(tiny("text-to-image"), "", "", 1, 0.0, 0, 64, 64, api_name=API)
     image, _, _ = client.predict(tiny("text-to-image"), "a cup", "", 1, 0.0, 0, 64, 64, api_name=API)
     assert Image.open(image).size == (64, 64)
+
+
+def test_tab_is_left_out_with_one_log_line_without_diffusers(monkeypatch, caplog):
+    import importlib.util
+
+    import tasks
+
+    real = importlib.util.find_spec
+    monkeypatch.setattr(importlib.util, "find_spec", lambda name, *a: None if name == "diffusers" else real(name, *a))
+    with caplog.at_level("WARNING", logger="tasks"):
+        registry = tasks.discover()
+    assert "text-to-image" not in registry
+    assert registry.left_out["text-to-image"] == "needs the 'diffusers' package"
+    assert [r.getMessage() for r in caplog.records if "Text to image" in r.getMessage()] == [
+        "Leaving out the Text to image tab: needs the 'diffusers' package."
+    ]
