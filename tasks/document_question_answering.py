@@ -44,7 +44,10 @@ def params():
 def outputs():
     return [
         gr.Label(label="Answers", elem_id="document-question-answering-answers"),
-        gr.AnnotatedImage(label="OCR words and the answer on the page", elem_id="document-question-answering-page"),
+        gr.AnnotatedImage(
+            label="OCR words and the answer on the page", color_map={"OCR words": "#3b82f6", "Answer": "#f97316"},
+            elem_id="document-question-answering-page",
+        ),
     ]
 
 
@@ -64,13 +67,13 @@ def run(pipe, call):
     page, question = call.inputs["image"], call.inputs["question"]
     if pipe.model_type == ModelType.VisionEncoderDecoder:
         answers = pipe(image=page, question=question, **kwargs)
-        return {"answers": as_list(answers), "words": [], "boxes": []}
+        return {"answers": as_list(answers), "words": [], "boxes": [], "page": page}
     words, boxes = read_words(page, lang)
     if not words:
         raise UserError("No text was found on this page. Try a sharper scan, or check the OCR language.")
     normalised = [[int(1000 * x / size) for x, size in zip(box, page.size * 2)] for box in boxes]
     answers = pipe(image=page, question=question, word_boxes=list(zip(words, normalised)), **kwargs)
-    return {"answers": as_list(answers), "words": words, "boxes": boxes}
+    return {"answers": as_list(answers), "words": words, "boxes": boxes, "page": page}  # page: as OCR saw it
 
 
 def read_words(page, lang: str) -> tuple[list[str], list[list[int]]]:
@@ -100,17 +103,29 @@ def as_list(answers) -> list[dict]:
     return answers if isinstance(answers, list) else [answers]
 
 
-def present(result, image, *_):
+def present(result, *_):
+    """Answers with scores; the page with one layer for all OCR words (one legend entry) and one for the answer."""
     answers = [a for a in result["answers"] if a.get("answer")]
-    label = {f"{a['answer']}": a["score"] for a in answers} or {"(no answer found)": 0.0}
-    words, boxes = result["words"], result["boxes"]
-    marks = [(tuple(box), "OCR word") for box in boxes]
+    label = {a["answer"]: a["score"] for a in answers} or {"(no answer found)": 0.0}
+    page, boxes = result["page"], result["boxes"]
+    marks = [(outline(boxes, page.size), "OCR words")] if boxes else []
     if answers and "start" in answers[0] and boxes:
-        best = answers[0]
-        span = boxes[best["start"] : best["end"] + 1]
+        span = boxes[answers[0]["start"] : answers[0]["end"] + 1]
         union = (min(b[0] for b in span), min(b[1] for b in span), max(b[2] for b in span), max(b[3] for b in span))
-        marks.append((union, f"Answer: {best['answer']}"))
-    return label, (image, marks)
+        marks.append((union, "Answer"))
+    return label, (page, marks)
+
+
+def outline(boxes, size, border: int = 2):
+    """A 0-1 mask of the boxes: faint inside, solid edges."""
+    import numpy as np
+
+    mask = np.zeros((size[1], size[0]), dtype=np.float32)
+    for x1, y1, x2, y2 in boxes:
+        mask[y1:y2, x1:x2] = np.maximum(mask[y1:y2, x1:x2], 0.2)
+        mask[y1:y2, x1 : x1 + border] = mask[y1:y2, x2 - border : x2] = 1.0
+        mask[y1 : y1 + border, x1:x2] = mask[y2 - border : y2, x1:x2] = 1.0
+    return mask
 
 
 def build_tiny(folder):

@@ -23,19 +23,25 @@ def test_prepare_refuses_missing_page_and_question(asset):
 
 
 def test_present_draws_every_word_and_the_answer_span():
+    page = Image.new("RGB", (200, 100), "white")
     result = {
         "answers": [{"answer": "INV-2024-117 Date:", "score": 0.5, "start": 1, "end": 2}],
         "words": ["number:", "INV-2024-117", "Date:"],
         "boxes": [[10, 10, 50, 20], [60, 10, 120, 22], [10, 40, 40, 50]],
+        "page": page,
     }
-    label, (image, marks) = present(result, "page.png")
+    label, (image, marks) = present(result, "upload.png")
     assert label == {"INV-2024-117 Date:": 0.5}
-    assert image == "page.png" and len(marks) == 4
-    assert marks[-1] == ((10, 10, 120, 50), "Answer: INV-2024-117 Date:")  # the union of the span's boxes
+    assert image is page and [name for _, name in marks] == ["OCR words", "Answer"]
+    words = marks[0][0]
+    assert words.shape == (100, 200) and words[15, 30] > 0 and words[16, 90] > 0 and words[45, 25] > 0
+    assert words[80, 150] == 0 and words[5, 5] == 0  # nothing drawn outside the words
+    assert marks[1][0] == (10, 10, 120, 50)  # the union of the span's boxes
 
 
 def test_present_without_an_answer():
-    label, (_, marks) = present({"answers": [{"answer": "", "score": 0.1, "start": 0, "end": 0}], "words": [], "boxes": []}, "p.png")
+    result = {"answers": [{"answer": "", "score": 0.1, "start": 0, "end": 0}], "words": [], "boxes": [], "page": Image.new("RGB", (8, 8))}
+    label, (_, marks) = present(result, "p.png")
     assert label == {"(no answer found)": 0.0} and marks == []
 
 
@@ -59,9 +65,16 @@ def test_end_to_end_with_real_ocr(client, tiny, asset):
         assert answer["answer"] == " ".join(span) and span  # every answer is made of the page's words
         assert 0.0 <= answer["score"] <= 1.0
     assert {c["label"] for c in label["confidences"]} == {a["answer"] for a in answers if a["answer"]}
-    assert len(page["annotations"]) == len(words) + 1  # each OCR word, plus the answer's box
-    assert page["annotations"][-1]["label"].startswith("Answer: ")
+    assert [a["label"] for a in page["annotations"]] == ["OCR words", "Answer"]
+    drawn = Image.open(local(page["annotations"][0]["image"])).getchannel("A")
+    number = raw["boxes"][words.index("INV-2024-117")]
+    assert drawn.getpixel((number[0], (number[1] + number[3]) // 2)) > 0  # the invoice number's box is outlined
+    assert drawn.getpixel((5, 5)) == 0 and Image.open(local(page["image"])).size == (900, 820)
     assert "tiny-layoutlm" in status
+
+
+def local(file):
+    return file if isinstance(file, str) else file["path"]  # the client hands files back as local paths
 
 
 def test_missing_tesseract_says_what_to_install(client, tiny, asset, monkeypatch, tmp_path):
