@@ -85,7 +85,7 @@ def present(result, *_):
 
 
 def build_tiny(folder):
-    """A tiny Stable Diffusion: 2-block UNet and VAE, 2-layer CLIP text encoder, byte-level BPE tokenizer."""
+    """A tiny Stable Diffusion: 2-block UNet, 4-block VAE, 2-layer CLIP text encoder, byte-level BPE tokenizer."""
     from diffusers import AutoencoderKL, DDIMScheduler, StableDiffusionPipeline, UNet2DConditionModel
     from transformers import CLIPTextConfig, CLIPTextModel
 
@@ -98,13 +98,13 @@ def build_tiny(folder):
         )
     )
     unet = UNet2DConditionModel(
-        sample_size=16, block_out_channels=(8, 16), layers_per_block=1, norm_num_groups=4, cross_attention_dim=32,
+        sample_size=8, block_out_channels=(8, 16), layers_per_block=1, norm_num_groups=4, cross_attention_dim=32,
         attention_head_dim=2, down_block_types=("DownBlock2D", "CrossAttnDownBlock2D"),
         up_block_types=("CrossAttnUpBlock2D", "UpBlock2D"),
     )
-    vae = AutoencoderKL(
-        block_out_channels=(8, 16), norm_num_groups=4, latent_channels=4, sample_size=32,
-        down_block_types=("DownEncoderBlock2D",) * 2, up_block_types=("UpDecoderBlock2D",) * 2,
+    vae = AutoencoderKL(  # 4 blocks: latents 8x smaller than the picture, as in real Stable Diffusion
+        block_out_channels=(8, 8, 16, 16), norm_num_groups=4, latent_channels=4, sample_size=64,
+        down_block_types=("DownEncoderBlock2D",) * 4, up_block_types=("UpDecoderBlock2D",) * 4,
     )
     scheduler = DDIMScheduler(beta_schedule="scaled_linear", clip_sample=False, set_alpha_to_one=False, steps_offset=1)
     pipe = StableDiffusionPipeline(
@@ -138,5 +138,5 @@ TASK = Task(
         ("A cup of coffee on a wooden table, morning light, photo", ""),
     ),
     tiny=(TinyModel("tiny-stable-diffusion", build_tiny),),
-    description="Diffusion models (through 🤗 diffusers) paint a picture from a prompt; a bar shows each denoising step.",
+    description="Diffusion models (through diffusers) paint a picture from a prompt; a bar shows each denoising step.",
 )
