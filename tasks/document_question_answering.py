@@ -27,7 +27,9 @@ def inputs():
             label="Document", type="filepath", sources=["upload", "webcam", "clipboard"],
             elem_id="document-question-answering-image",
         ),
-        gr.Textbox(label="Question", placeholder="What is the invoice number?", elem_id="document-question-answering-question"),
+        gr.Textbox(
+            label="Question", placeholder="What is the invoice number?", elem_id="document-question-answering-question"
+        ),
     ]
 
 

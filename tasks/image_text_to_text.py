@@ -32,7 +32,9 @@ def inputs():
 def params():
     return [
         gr.Slider(1, 1024, value=128, step=1, label="Max new tokens", elem_id="image-text-to-text-max-new-tokens"),
-        gr.Slider(0.0, 2.0, value=0.0, step=0.05, label="Temperature (0: greedy)", elem_id="image-text-to-text-temperature"),
+        gr.Slider(
+            0.0, 2.0, value=0.0, step=0.05, label="Temperature (0: greedy)", elem_id="image-text-to-text-temperature"
+        ),
         gr.Slider(0.05, 1.0, value=1.0, step=0.05, label="Top p", elem_id="image-text-to-text-top-p"),
     ]
 
@@ -48,7 +50,9 @@ def prepare(history, message, max_new_tokens=128, temperature=0.0, top_p=1.0, li
         raise UserError("Type a message, or add an image and ask about it.")
     chat = [to_template(turn["role"], turn["content"], limits) for turn in history or []]
     chat.append(to_template("user", [*({"type": "file", "file": {"path": path_of(f)}} for f in files), text], limits))
-    sampling = {"do_sample": True, "temperature": float(temperature), "top_p": float(top_p)} if temperature > 0 else {"do_sample": False}
+    sampling = {"do_sample": False}
+    if temperature > 0:
+        sampling = {"do_sample": True, "temperature": float(temperature), "top_p": float(top_p)}
     return Call(chat, {"max_new_tokens": int(max_new_tokens), **sampling})
 
 
@@ -78,7 +82,8 @@ def run(pipe, call):
     def generate(chat, **settings):  # image-text-to-text takes generation settings only inside generate_kwargs
         return pipe(chat, generate_kwargs=settings)
 
-    with contextlib.closing(stream_text(generate, call.inputs, call.kwargs, tokenizer=pipe.processor.tokenizer)) as texts:
+    texts = stream_text(generate, call.inputs, call.kwargs, tokenizer=pipe.processor.tokenizer)
+    with contextlib.closing(texts):
         for text in texts:
             yield {"generated_text": text}  # a dict: the raw JSON view reads a bare string as JSON text
 
@@ -151,5 +156,7 @@ TASK = Task(
         ([], {"text": "Describe this photo in one sentence.", "files": ["assets/astronaut.jpg"]}),
     ),
     tiny=(TinyModel("tiny-llava", build_tiny),),
-    description="Vision-language chat models: add images to the conversation and ask about them; the answer streams in.",
+    description=(
+        "Vision-language chat models: add images to the conversation and ask about them; the answer streams in."
+    ),
 )

@@ -9,15 +9,23 @@ from runtime.tiny import bpe_tokenizer
 
 def inputs():
     return [
-        gr.Textbox(label="Prompt", lines=3, placeholder="A cat astronaut drinking coffee…", elem_id="text-to-image-prompt"),
+        gr.Textbox(
+            label="Prompt", lines=3, placeholder="A cat astronaut drinking coffee…", elem_id="text-to-image-prompt"
+        ),
         gr.Textbox(label="Negative prompt", placeholder="blurry, low quality", elem_id="text-to-image-negative"),
     ]
 
 
 def params():
     return [
-        gr.Slider(1, 50, value=4, step=1, label="Steps", info="sd-turbo: 1–4; Stable Diffusion 1.5: 20–30", elem_id="text-to-image-steps"),
-        gr.Slider(0.0, 15.0, value=0.0, step=0.5, label="Guidance", info="sd-turbo: 0; others: about 7", elem_id="text-to-image-guidance"),
+        gr.Slider(
+            1, 50, value=4, step=1, label="Steps", info="sd-turbo: 1–4; Stable Diffusion 1.5: 20–30",
+            elem_id="text-to-image-steps",
+        ),
+        gr.Slider(
+            0.0, 15.0, value=0.0, step=0.5, label="Guidance", info="sd-turbo: 0; others: about 7",
+            elem_id="text-to-image-guidance",
+        ),
         gr.Number(value=0, precision=0, label="Seed (-1: random)", elem_id="text-to-image-seed"),
         gr.Slider(64, 1024, value=512, step=64, label="Width", elem_id="text-to-image-width"),
         gr.Slider(64, 1024, value=512, step=64, label="Height", elem_id="text-to-image-height"),

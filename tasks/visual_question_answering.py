@@ -24,7 +24,9 @@ def inputs():
 
 def params():
     return [
-        gr.Slider(1, 10, value=5, step=1, label="Answers (classifier models)", elem_id="visual-question-answering-top-k"),
+        gr.Slider(
+            1, 10, value=5, step=1, label="Answers (classifier models)", elem_id="visual-question-answering-top-k"
+        ),
         gr.Slider(
             1, 256, value=32, step=1, label="Max new tokens (generative models)",
             elem_id="visual-question-answering-max-new-tokens",
@@ -43,7 +45,8 @@ def prepare(image, question, top_k=5, max_new_tokens=32, limits=Limits()):
     picture = load_image(image, limits.max_image_side)
     if not (question or "").strip():
         raise UserError("Type a question about the image.")
-    return Call({"image": picture, "question": question.strip()}, {"top_k": int(top_k), "max_new_tokens": int(max_new_tokens)})
+    settings = {"top_k": int(top_k), "max_new_tokens": int(max_new_tokens)}  # each model kind uses its own
+    return Call({"image": picture, "question": question.strip()}, settings)
 
 
 def load(task, choice, placement):
@@ -109,12 +112,8 @@ def pipeline_class():
 
 def run(pipe, call):
     if pipe.task == "image-text-to-text":
-        chat = [
-            {
-                "role": "user",
-                "content": [{"type": "image", "image": call.inputs["image"]}, {"type": "text", "text": call.inputs["question"]}],
-            }
-        ]
+        image, question = call.inputs["image"], call.inputs["question"]
+        chat = [{"role": "user", "content": [{"type": "image", "image": image}, {"type": "text", "text": question}]}]
         out = pipe(text=chat, max_new_tokens=call.kwargs["max_new_tokens"], return_full_text=False)
         return [{"answer": out[0]["generated_text"].strip()}]
     return pipe(call.inputs, **call.kwargs)

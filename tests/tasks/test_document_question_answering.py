@@ -40,7 +40,8 @@ def test_present_draws_every_word_and_the_answer_span():
 
 
 def test_present_without_an_answer():
-    result = {"answers": [{"answer": "", "score": 0.1, "start": 0, "end": 0}], "words": [], "boxes": [], "page": Image.new("RGB", (8, 8))}
+    nothing = [{"answer": "", "score": 0.1, "start": 0, "end": 0}]
+    result = {"answers": nothing, "words": [], "boxes": [], "page": Image.new("RGB", (8, 8))}
     label, (_, marks) = present(result, "p.png")
     assert label == {"(no answer found)": 0.0} and marks == []
 

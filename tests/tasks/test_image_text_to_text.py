@@ -16,11 +16,18 @@ def workers():
 
 def test_prepare_turns_gradio_messages_into_template_blocks(asset):
     history = [
-        {"role": "user", "content": [{"type": "file", "file": {"path": asset("chelsea.jpg")}}, {"type": "text", "text": "What is it?"}]},
+        {
+            "role": "user",
+            "content": [
+                {"type": "file", "file": {"path": asset("chelsea.jpg")}},
+                {"type": "text", "text": "What is it?"},
+            ],
+        },
         {"role": "assistant", "content": [{"type": "text", "text": "A cat."}]},
     ]
     call = prepare(history, {"text": " And this? ", "files": [asset("coffee.jpg")]}, 64, 0.0, 1.0)
-    assert [[b["type"] for b in turn["content"]] for turn in call.inputs] == [["image", "text"], ["text"], ["image", "text"]]
+    blocks = [[b["type"] for b in turn["content"]] for turn in call.inputs]
+    assert blocks == [["image", "text"], ["text"], ["image", "text"]]
     assert [turn["role"] for turn in call.inputs] == ["user", "assistant", "user"]
     assert call.inputs[0]["content"][0]["image"].mode == "RGB"
     assert call.inputs[2]["content"][1] == {"type": "text", "text": "And this?"}

@@ -21,7 +21,8 @@ def test_prepare_refuses_missing_image_and_question(asset):
 
 
 def test_present_ranked_and_written_answers():
-    assert present([{"answer": "cat", "score": 0.9}, {"answer": "dog", "score": 0.1}]) == ("cat", {"cat": 0.9, "dog": 0.1})
+    ranked = [{"answer": "cat", "score": 0.9}, {"answer": "dog", "score": 0.1}]
+    assert present(ranked) == ("cat", {"cat": 0.9, "dog": 0.1})
     assert present([{"answer": "a cat on a sofa"}]) == ("a cat on a sofa", None)
 
 
