@@ -6,15 +6,26 @@ import numpy as np
 from runtime.errors import UserError
 
 EXAMPLES = ("assets/chelsea.jpg", "assets/coffee.jpg", "assets/astronaut.jpg", "assets/rocket.jpg")
-# Tableau-like colours: distinct on photos and for most colour-blind viewers
-PALETTE = (
-    "#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2", "#7f7f7f", "#bcbd22", "#17becf",
-)
 BOX_COLUMNS = ["label", "score", "xmin", "ymin", "xmax", "ymax"]
 
 
+class ImageInput(gr.Image):
+    """gr.Image that hands every uploaded file to the task as is: runtime.media.load_image then converts it (EXIF,
+    colour mode, size) or says plainly what is wrong with it — gr.Image alone fails on a non-image with a generic
+    error before the task sees it."""
+
+    is_template = True  # the browser shows it as a plain gr.Image
+
+    def preprocess(self, payload):
+        try:
+            return super().preprocess(payload)
+        except (OSError, ValueError, SyntaxError):  # PIL could not open it: load_image gives the message
+            return str(payload.path) if payload is not None and payload.path else None
+
+
 def image_input(task: str, label: str = "Image") -> gr.Image:
-    return gr.Image(label=label, type="filepath", sources=["upload", "webcam", "clipboard"], elem_id=f"{task}-image")
+    return ImageInput(label=label, type="filepath", image_mode=None, sources=["upload", "webcam", "clipboard"],
+                      elem_id=f"{task}-image")
 
 
 def annotated_output(task: str, label: str) -> gr.AnnotatedImage:
@@ -30,15 +41,20 @@ def with_input(image, output) -> dict:
     return {"input": image, "output": output}
 
 
-def colours(labels) -> dict[str, str]:
-    """One palette colour per distinct label, in order of first appearance."""
-    distinct = list(dict.fromkeys(labels))
-    return {label: PALETTE[i % len(PALETTE)] for i, label in enumerate(distinct)}
+def annotated(image, masks: dict[str, np.ndarray]) -> tuple:
+    """An AnnotatedImage value with one annotation per label: the browser then gives each label its own colour
+    and one legend entry (hover it to highlight that label's boxes or masks)."""
+    return image, [(mask, label) for label, mask in masks.items()]
 
 
-def annotated(image, annotations: list[tuple]) -> gr.AnnotatedImage:
-    """An AnnotatedImage update: the picture, its boxes or masks, and a colour per label for the legend."""
-    return gr.AnnotatedImage(value=(image, annotations), color_map=colours(label for _, label in annotations))
+def outline(mask: np.ndarray, box: tuple[int, int, int, int]) -> None:
+    """Draws a box into a 0..1 mask: a light fill and a solid border, as AnnotatedImage draws its own boxes."""
+    x1, y1, x2, y2 = box
+    border = max(2, round(min(mask.shape) / 150))  # visible on large photos too
+    mask[y1:y2, x1:x2] = np.maximum(mask[y1:y2, x1:x2], 0.35)
+    for rows, cols in ((slice(y1, y2), slice(x1, x1 + border)), (slice(y1, y2), slice(max(x2 - border, x1), x2)),
+                       (slice(y1, y1 + border), slice(x1, x2)), (slice(max(y2 - border, y1), y2), slice(x1, x2))):
+        mask[rows, cols] = 1.0
 
 
 def clip_box(box: dict, size: tuple[int, int]) -> tuple[int, int, int, int] | None:
@@ -50,19 +66,32 @@ def clip_box(box: dict, size: tuple[int, int]) -> tuple[int, int, int, int] | No
 
 
 def present_boxes(result: dict):
-    """Detections -> (picture with labelled boxes, table of label / score / box), boxes clipped to the picture."""
+    """Detections -> (picture with its boxes, one colour per label; table of label / score / box, best first).
+
+    Boxes are clipped to the picture; ones wholly outside it are left out."""
     import pandas as pd
 
     image, detections = result["input"], result["output"]
-    rows, annotations = [], []
+    width, height = image.size
+    masks, rows = {}, []
     for found in sorted(detections, key=lambda d: -d["score"]):
         box = clip_box(found["box"], image.size)
         if box is None:
             continue
-        label = f"{found['label']}"
-        annotations.append((box, label))
+        label = str(found["label"])
+        outline(masks.setdefault(label, np.zeros((height, width), np.float32)), box)
         rows.append([label, round(float(found["score"]), 4), *box])
-    return annotated(image, annotations), pd.DataFrame(rows, columns=BOX_COLUMNS)
+    return annotated(image, masks), pd.DataFrame(rows, columns=BOX_COLUMNS)
+
+
+def distinct(labels) -> list[str]:
+    """Labels made unique for the legend: 'person', 'person 2', 'person 3', ..."""
+    seen: dict[str, int] = {}
+    out = []
+    for label in labels:
+        seen[label] = seen.get(label, 0) + 1
+        out.append(label if seen[label] == 1 else f"{label} {seen[label]}")
+    return out
 
 
 def split_labels(text: str, what: str = "label") -> list[str]:

@@ -7,7 +7,9 @@ from runtime.media import load_image
 from runtime.spec import Call, Limits, Task, TinyModel
 from runtime.tiny import save
 
-from ._vision import EXAMPLES, annotated, annotated_output, image_input, mask_array, table_output, with_input
+from ._vision import (
+    EXAMPLES, annotated, annotated_output, distinct, image_input, mask_array, table_output, with_input,
+)
 
 LABELS = ("background", "cat", "person", "sky", "cup")
 SUBTASKS = ("auto", "semantic", "instance", "panoptic")
@@ -62,13 +64,12 @@ def present(result, *_):
 
     image, segments = result["input"], result["output"]
     pixels = image.size[0] * image.size[1]
-    annotations, rows = [], []
-    for segment in segments:
-        mask = mask_array(segment["mask"])
-        score = None if segment["score"] is None else round(float(segment["score"]), 4)
-        annotations.append((mask, segment["label"]))
-        rows.append([segment["label"], score, round(100 * float(mask.sum()) / pixels, 2)])
-    return annotated(image, annotations), pd.DataFrame(rows, columns=COLUMNS)
+    masks, rows = {}, []
+    for label, segment in zip(distinct(s["label"] for s in segments), segments):  # instances: "cat", "cat 2"
+        masks[label] = mask_array(segment["mask"])
+        score = None if segment["score"] is None else round(float(segment["score"]), 4)  # semantic: no score
+        rows.append([label, score, round(100 * float(masks[label].sum()) / pixels, 2)])
+    return annotated(image, masks), pd.DataFrame(rows, columns=COLUMNS)
 
 
 def build_tiny_segformer(folder):
