@@ -31,8 +31,8 @@ def outputs():
 
 
 def prepare(image, prompt="", max_new_tokens=30, limits=Limits()):
-    if not 1 <= int(max_new_tokens) <= 200:
-        raise UserError("Max new tokens must be between 1 and 200.")
+    if not 1 <= int(max_new_tokens) <= 100:  # the slider's range
+        raise UserError("Max new tokens must be between 1 and 100.")
     text = (prompt or "").strip()
     return Call(load_image(image, limits.max_image_side), {"text": text, "max_new_tokens": int(max_new_tokens)})
 
