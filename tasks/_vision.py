@@ -6,6 +6,7 @@ import numpy as np
 from runtime.errors import UserError
 
 EXAMPLES = ("assets/chelsea.jpg", "assets/coffee.jpg", "assets/astronaut.jpg", "assets/rocket.jpg")
+MASK_OPACITY = 0.6  # the photo shows through the masks
 BOX_COLUMNS = ["label", "score", "xmin", "ymin", "xmax", "ymax"]
 
 
@@ -102,6 +103,6 @@ def split_labels(text: str, what: str = "label") -> list[str]:
     return labels
 
 
-def mask_array(mask) -> np.ndarray:
-    """A PIL 'L' mask or a bool array -> float 0..1 array, the shape AnnotatedImage takes."""
-    return (np.asarray(mask) > 0).astype(np.float32)
+def mask_array(mask, opacity: float = MASK_OPACITY) -> np.ndarray:
+    """A PIL 'L' mask or a bool array -> the float array AnnotatedImage takes (its value is the overlay's opacity)."""
+    return (np.asarray(mask) > 0).astype(np.float32) * opacity

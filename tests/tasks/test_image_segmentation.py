@@ -5,7 +5,7 @@ from gradio_client.exceptions import AppError
 from PIL import Image
 
 from runtime.errors import UserError
-from tasks._vision import with_input
+from tasks._vision import MASK_OPACITY, with_input
 from tasks.image_segmentation import LABELS, prepare, present
 
 from tests.tasks._vision_checks import annotations, assert_bad_images_refused, rows
@@ -26,7 +26,7 @@ def test_present_numbers_instances_and_measures_areas():
     segments = [{"score": 0.9, "label": "cat", "mask": half}, {"score": 0.5, "label": "cat", "mask": quarter}]
     (base, drawn), table = present(with_input(image, segments))
     assert [label for _, label in drawn] == ["cat", "cat 2"]
-    assert drawn[0][0].shape == (4, 10) and drawn[0][0].max() == 1.0
+    assert drawn[0][0].shape == (4, 10) and drawn[0][0].max() == MASK_OPACITY
     assert table.values.tolist() == [["cat", 0.9, 50.0], ["cat 2", 0.5, 10.0]]
 
 
