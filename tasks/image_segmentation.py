@@ -1,6 +1,7 @@
 """Image segmentation: a photo in, its regions (semantic, instance or panoptic) overlaid as labelled masks."""
 
 import gradio as gr
+import numpy as np
 
 from runtime.errors import UserError
 from runtime.media import load_image
@@ -68,7 +69,7 @@ def present(result, *_):
     for label, segment in zip(distinct(s["label"] for s in segments), segments):  # instances: "cat", "cat 2"
         masks[label] = mask_array(segment["mask"])
         score = None if segment["score"] is None else round(float(segment["score"]), 4)  # semantic: no score
-        rows.append([label, score, round(100 * float(masks[label].sum()) / pixels, 2)])
+        rows.append([label, score, round(100 * float(np.count_nonzero(masks[label])) / pixels, 2)])
     return annotated(image, masks), pd.DataFrame(rows, columns=COLUMNS)
 
 

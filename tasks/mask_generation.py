@@ -1,6 +1,7 @@
 """Automatic mask generation (SAM-class): a photo in, every object-like region the model finds overlaid as a mask."""
 
 import gradio as gr
+import numpy as np
 
 from runtime.errors import UserError
 from runtime.media import load_image
@@ -61,7 +62,7 @@ def present(result, *_):
     masks, rows = {}, []
     for number, (score, mask) in enumerate(ranked, 1):
         masks[f"mask {number}"] = mask_array(mask)
-        rows.append([f"mask {number}", round(score, 4), round(100 * float(masks[f"mask {number}"].sum()) / pixels, 2)])
+        rows.append([f"mask {number}", round(score, 4), round(100 * float(np.count_nonzero(mask)) / pixels, 2)])
     return annotated(image, masks), pd.DataFrame(rows, columns=COLUMNS)
 
 
