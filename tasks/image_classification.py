@@ -6,16 +6,13 @@ from runtime.media import load_image
 from runtime.spec import Call, Limits, Task, TinyModel
 from runtime.tiny import save
 
+from ._vision import EXAMPLES, image_input
+
 LABELS = ("cat", "dog", "astronaut", "rocket", "coffee cup")
 
 
 def inputs():
-    return [
-        gr.Image(
-            label="Image", type="filepath", sources=["upload", "webcam", "clipboard"],
-            elem_id="image-classification-image",
-        )
-    ]
+    return [image_input("image-classification")]
 
 
 def params():
@@ -55,7 +52,7 @@ TASK = Task(
     outputs=outputs,
     prepare=prepare,
     present=present,
-    examples=(("assets/chelsea.jpg",), ("assets/coffee.jpg",), ("assets/rocket.jpg",)),
+    examples=tuple((path,) for path in EXAMPLES),
     batchable=True,
     tiny=(TinyModel("tiny-vit", build_tiny),),
     description="ImageNet-style classifiers: what is in the picture, with scores.",

@@ -39,3 +39,11 @@ def path_for(path):
     from gradio_client import handle_file
 
     return handle_file(str(path))
+
+
+def test_end_to_end_bad_images_are_refused_then_next_request_works(client, tiny, tmp_path, asset):
+    from tests.tasks._vision_checks import assert_bad_images_refused
+
+    label, _, _ = assert_bad_images_refused(client, tiny("image-classification"), "/image_classification", tmp_path,
+                                            asset, 2)
+    assert len(label["confidences"]) == 2

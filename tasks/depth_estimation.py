@@ -1,0 +1,84 @@
+"""Depth estimation: a photo in, how far away each pixel is, as a coloured depth map."""
+
+import numpy as np
+
+import gradio as gr
+
+from runtime.media import load_image
+from runtime.spec import Call, Limits, Task, TinyModel
+from runtime.tiny import save
+
+from ._vision import EXAMPLES, image_input, with_input
+
+# anchors of a perceptually ordered dark-to-bright map (close to matplotlib's "inferno"); no matplotlib needed
+ANCHORS = np.array([(0, 0, 4), (40, 11, 84), (101, 21, 110), (159, 42, 99), (212, 72, 66), (245, 125, 21),
+                    (250, 193, 39), (252, 255, 164)], dtype=np.float32)
+
+
+def inputs():
+    return [image_input("depth-estimation")]
+
+
+def outputs():
+    return [gr.Image(label="Depth map (bright = near for relative-depth models)", type="pil", format="png",
+                     elem_id="depth-estimation-depth")]
+
+
+def prepare(image, limits=Limits()):
+    return Call(load_image(image, limits.max_image_side))
+
+
+def run(pipe, call):
+    return with_input(call.inputs, pipe(call.inputs, **call.kwargs))
+
+
+def colourise(depth: np.ndarray):
+    """A 2-D depth array -> RGB PIL image, its range spread over the colour map."""
+    from PIL import Image
+
+    depth = np.nan_to_num(np.asarray(depth, dtype=np.float32))
+    span = float(depth.max() - depth.min())
+    unit = (depth - depth.min()) / span if span > 0 else np.zeros_like(depth)
+    position = unit * (len(ANCHORS) - 1)
+    low = np.clip(np.floor(position).astype(int), 0, len(ANCHORS) - 2)
+    weight = (position - low)[..., None]
+    rgb = ANCHORS[low] * (1 - weight) + ANCHORS[low + 1] * weight
+    return Image.fromarray(rgb.round().astype(np.uint8), mode="RGB")
+
+
+def depth_array(result) -> np.ndarray:
+    depth = result["output"]["predicted_depth"]
+    depth = depth.detach().float().cpu().numpy() if hasattr(depth, "detach") else np.asarray(depth)
+    return depth.reshape(depth.shape[-2:])  # some models keep a leading batch / channel axis
+
+
+def present(result, *_):
+    return (colourise(depth_array(result)),)
+
+
+def build_tiny_dpt(folder):
+    from transformers import DPTConfig, DPTForDepthEstimation, DPTImageProcessor
+
+    config = DPTConfig(
+        image_size=32, patch_size=8, hidden_size=32, num_hidden_layers=4, num_attention_heads=2,
+        intermediate_size=37, backbone_out_indices=[0, 1, 2, 3], neck_hidden_sizes=[8, 8, 16, 16],
+        fusion_hidden_size=16, head_hidden_size=8,
+    )
+    processor = DPTImageProcessor(size={"height": 32, "width": 32})
+    save(folder, DPTForDepthEstimation(config), processor)
+
+
+TASK = Task(
+    name="depth-estimation",
+    title="Depth estimation",
+    modality="Vision",
+    models=("depth-anything/Depth-Anything-V2-Small-hf", "Intel/dpt-hybrid-midas", "Intel/dpt-large"),
+    inputs=inputs,
+    outputs=outputs,
+    prepare=prepare,
+    present=present,
+    run=run,
+    examples=tuple((path,) for path in EXAMPLES),
+    tiny=(TinyModel("tiny-dpt", build_tiny_dpt),),
+    description="Depth Anything and DPT: how near each part of the picture is. The raw depth range is in the JSON.",
+)

@@ -1,0 +1,99 @@
+"""Image similarity: two or more photos in, how alike each pair looks to the model (cosine similarity) out."""
+
+import os
+
+import numpy as np
+
+import gradio as gr
+
+from runtime.errors import UserError
+from runtime.media import load_image
+from runtime.spec import Call, Limits, Task, TinyModel
+from runtime.tiny import save
+
+from ._vision import with_input
+
+MAX_IMAGES = 8
+
+
+def inputs():
+    return [gr.File(label="Images (two or more)", file_count="multiple", file_types=["image"], type="filepath",
+                    elem_id="image-feature-extraction-images")]
+
+
+def outputs():
+    return [
+        gr.Gallery(label="Compared", columns=4, height=200, elem_id="image-feature-extraction-gallery"),
+        gr.Dataframe(label="Cosine similarity (1 = the model sees them as the same)", interactive=False,
+                     elem_id="image-feature-extraction-similarity"),
+    ]
+
+
+def prepare(images, limits=Limits()):
+    paths = [getattr(image, "name", image) for image in (images or [])]  # older gradio hands file objects
+    if len(paths) < 2:
+        raise UserError("Add at least two images to compare.")
+    if len(paths) > MAX_IMAGES:
+        raise UserError(f"Compare at most {MAX_IMAGES} images at a time.")
+    return Call([load_image(path, limits.max_image_side) for path in paths])
+
+
+def run(pipe, call):
+    """One feature vector per image: the mean of the model's last hidden states over tokens (or pixels)."""
+    vectors = []
+    for image in call.inputs:
+        features = pipe(image, return_tensors=True, **call.kwargs)
+        features = features.detach().float().cpu().numpy()[0]  # drop the batch axis
+        if features.ndim == 3:  # convolutional: channels x height x width
+            features = features.reshape(features.shape[0], -1).T
+        vectors.append(features.reshape(-1, features.shape[-1]).mean(axis=0))
+    return with_input(call.inputs, np.stack(vectors))
+
+
+def cosine_matrix(vectors: np.ndarray) -> np.ndarray:
+    norms = np.linalg.norm(vectors, axis=1, keepdims=True)
+    unit = vectors / np.where(norms == 0, 1, norms)
+    return np.clip(unit @ unit.T, -1.0, 1.0)
+
+
+def names(paths) -> list[str]:
+    """Short, distinct column names: the file names, numbered when two are the same."""
+    bases = [os.path.basename(str(getattr(p, "name", p))) for p in paths]
+    return [f"{i}. {base}" for i, base in enumerate(bases, 1)]
+
+
+def present(result, images, *_):
+    import pandas as pd
+
+    similarity = cosine_matrix(np.asarray(result["output"], dtype=np.float64)).round(4)
+    labels = names(images)
+    table = pd.DataFrame(similarity, columns=labels)
+    table.insert(0, "image", labels)
+    return [(image, label) for image, label in zip(result["input"], labels)], table
+
+
+def build_tiny_vit(folder):
+    from transformers import ViTConfig, ViTImageProcessor, ViTModel
+
+    config = ViTConfig(image_size=32, patch_size=8, hidden_size=32, num_hidden_layers=2, num_attention_heads=2,
+                       intermediate_size=37)
+    save(folder, ViTModel(config), ViTImageProcessor(size={"height": 32, "width": 32}))
+
+
+TASK = Task(
+    name="image-feature-extraction",
+    title="Image similarity",
+    modality="Vision",
+    models=("facebook/dinov2-small", "google/vit-base-patch16-224-in21k", "facebook/dinov2-base"),
+    inputs=inputs,
+    outputs=outputs,
+    prepare=prepare,
+    present=present,
+    run=run,
+    examples=(
+        (["assets/chelsea.jpg", "assets/coffee.jpg", "assets/rocket.jpg"],),
+        (["assets/astronaut.jpg", "assets/rocket.jpg"],),
+    ),
+    tiny=(TinyModel("tiny-vit-features", build_tiny_vit),),
+    description="DINOv2 and ViT image features: how alike each pair of pictures is, as a cosine similarity matrix.",
+)

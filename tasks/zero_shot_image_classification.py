@@ -1,0 +1,83 @@
+"""Zero-shot image classification: a photo and labels you type in, how well each label fits the photo out."""
+
+import gradio as gr
+
+from runtime.errors import UserError
+from runtime.media import load_image
+from runtime.spec import Call, Limits, Task, TinyModel
+from runtime.tiny import bpe_tokenizer, save
+
+from ._vision import image_input, split_labels, with_input
+
+TEMPLATE = "This is a photo of {}."
+
+
+def inputs():
+    return [
+        image_input("zero-shot-image-classification"),
+        gr.Textbox(label="Candidate labels", placeholder="cat, dog, rocket", info="Separated by commas",
+                   elem_id="zero-shot-image-classification-labels"),
+    ]
+
+
+def params():
+    return [gr.Textbox(value=TEMPLATE, label="Hypothesis template", info="{} is replaced by each label",
+                       elem_id="zero-shot-image-classification-template")]
+
+
+def outputs():
+    return [gr.Label(label="Labels", elem_id="zero-shot-image-classification-chart")]
+
+
+def prepare(image, candidate_labels, hypothesis_template=TEMPLATE, limits=Limits()):
+    labels = split_labels(candidate_labels)
+    if len(labels) < 2:
+        raise UserError("Type at least two labels: the scores say which of them fits the picture best.")
+    template = (hypothesis_template or "").strip() or TEMPLATE
+    if template.count("{}") != 1:
+        raise UserError("The hypothesis template needs exactly one {} where each label goes, e.g. 'a photo of {}.'")
+    image = load_image(image, limits.max_image_side)
+    return Call(image, {"candidate_labels": labels, "hypothesis_template": template})
+
+
+def run(pipe, call):
+    return with_input(call.inputs, pipe(call.inputs, **call.kwargs))
+
+
+def present(result, *_):
+    return ({row["label"]: row["score"] for row in result["output"]},)
+
+
+def build_tiny_clip(folder):
+    from transformers import CLIPConfig, CLIPImageProcessor, CLIPModel
+
+    tokenizer = bpe_tokenizer(model_max_length=64)
+    eos = tokenizer.eos_token_id
+    text = dict(vocab_size=tokenizer.vocab_size, hidden_size=32, num_hidden_layers=2, num_attention_heads=2,
+                intermediate_size=37, max_position_embeddings=64, bos_token_id=eos, eos_token_id=eos, pad_token_id=eos)
+    vision = dict(image_size=32, patch_size=8, hidden_size=32, num_hidden_layers=2, num_attention_heads=2,
+                  intermediate_size=37)
+    config = CLIPConfig(text_config=text, vision_config=vision, projection_dim=32)
+    processor = CLIPImageProcessor(size={"shortest_edge": 32}, crop_size={"height": 32, "width": 32})
+    save(folder, CLIPModel(config), tokenizer, processor)
+
+
+TASK = Task(
+    name="zero-shot-image-classification",
+    title="Zero-shot image classification",
+    modality="Vision",
+    models=("openai/clip-vit-base-patch32", "google/siglip-base-patch16-224", "openai/clip-vit-large-patch14"),
+    inputs=inputs,
+    params=params,
+    outputs=outputs,
+    prepare=prepare,
+    present=present,
+    run=run,
+    examples=(
+        ("assets/chelsea.jpg", "a cat, a dog, a rocket, a cup of coffee"),
+        ("assets/rocket.jpg", "a rocket launch, a sunset, an astronaut, a bird"),
+        ("assets/coffee.jpg", "coffee, tea, soup, juice"),
+    ),
+    tiny=(TinyModel("tiny-clip", build_tiny_clip),),
+    description="CLIP and SigLIP: which of your own labels fits the picture — no training on those labels needed.",
+)

@@ -1,0 +1,39 @@
+import numpy as np
+from gradio_client import handle_file
+from PIL import Image
+
+from tasks._vision import with_input
+from tasks.depth_estimation import ANCHORS, colourise, present
+
+from tests.tasks._vision_checks import assert_bad_images_refused, local
+
+
+def test_colourise_spreads_the_range_over_the_map():
+    depth = np.array([[0.0, 5.0], [10.0, 10.0]])
+    picture = np.asarray(colourise(depth))
+    assert picture.shape == (2, 2, 3)
+    assert picture[0, 0].tolist() == ANCHORS[0].tolist() and picture[1, 1].tolist() == ANCHORS[-1].tolist()
+    assert np.asarray(colourise(np.ones((3, 4)))).shape == (3, 4, 3)  # flat depth: no division by zero
+
+
+def test_present_takes_tensor_or_array():
+    import torch
+
+    result = with_input(Image.new("RGB", (4, 3)), {"predicted_depth": torch.rand(1, 3, 4)})
+    assert present(result)[0].size == (4, 3)
+
+
+def test_end_to_end_depth_map_is_the_input_size(client, tiny, asset):
+    depth, raw, status = client.predict(
+        tiny("depth-estimation"), handle_file(asset("rocket.jpg")), api_name="/depth_estimation")
+    size = Image.open(asset("rocket.jpg")).size
+    picture = Image.open(local(depth))
+    assert picture.size == size and picture.mode == "RGB"
+    summary = raw["output"]["predicted_depth"]  # the raw depth range, as the JSON view shows it
+    assert summary["array"] == [size[1], size[0]] and summary["min"] <= summary["max"]
+    assert "tiny-dpt" in status
+
+
+def test_bad_images_are_refused_then_next_request_works(client, tiny, tmp_path, asset):
+    depth, _, _ = assert_bad_images_refused(client, tiny("depth-estimation"), "/depth_estimation", tmp_path, asset)
+    assert Image.open(local(depth)).size == Image.open(asset("coffee.jpg")).size

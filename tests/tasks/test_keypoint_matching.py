@@ -1,0 +1,46 @@
+import pytest
+from gradio_client import handle_file
+from gradio_client.exceptions import AppError
+from PIL import Image
+
+from tasks._vision import with_input
+from tasks.keypoint_matching import present
+
+from tests.tasks._vision_checks import bad_images, local, rows
+
+
+def test_present_draws_both_images_side_by_side():
+    first, second = Image.new("RGB", (30, 20), "black"), Image.new("RGB", (40, 10), "black")
+    match = {"keypoint_image_0": {"x": 5.0, "y": 5.0}, "keypoint_image_1": {"x": 20.0, "y": 5.0}, "score": 0.8}
+    picture, table = present(with_input([first, second], [match]))
+    assert picture.size == (70, 20)
+    assert picture.getpixel((30 + 5, 5)) != (0, 0, 0)  # the line from (5, 5) to (30 + 20, 5) crosses the seam
+    assert table.values.tolist() == [[0.8, 5.0, 5.0, 20.0, 5.0]]
+
+
+def test_end_to_end_matches_lie_inside_their_images(client, tiny, asset):
+    first, second = asset("astronaut.jpg"), asset("rocket.jpg")
+    picture, table, raw, status = client.predict(
+        tiny("keypoint-matching"), handle_file(first), handle_file(second), 0.0, api_name="/keypoint_matching")
+    (w0, h0), (w1, h1) = Image.open(first).size, Image.open(second).size
+    assert Image.open(local(picture)).size == (w0 + w1, max(h0, h1))
+    found = rows(table)
+    assert len(found) == len(raw["output"])
+    for row in found:
+        assert 0 <= row["x (first)"] <= w0 and 0 <= row["y (first)"] <= h0
+        assert 0 <= row["x (second)"] <= w1 and 0 <= row["y (second)"] <= h1
+        assert 0 <= row["score"] <= 1
+    assert "tiny-superglue" in status
+
+
+def test_bad_images_are_refused_then_next_request_works(client, tiny, tmp_path, asset):
+    model = tiny("keypoint-matching")
+    for bad in bad_images(tmp_path, asset).values():
+        with pytest.raises(AppError, match="not an image this app can read"):
+            client.predict(model, handle_file(asset("coffee.jpg")), handle_file(bad), 0.0,
+                           api_name="/keypoint_matching")
+    with pytest.raises(AppError, match="Add an image first"):
+        client.predict(model, None, handle_file(asset("coffee.jpg")), 0.0, api_name="/keypoint_matching")
+    picture, _, _, _ = client.predict(model, handle_file(asset("coffee.jpg")), handle_file(asset("coffee.jpg")), 0.0,
+                                      api_name="/keypoint_matching")
+    assert Image.open(local(picture)).size == (1200, 400)

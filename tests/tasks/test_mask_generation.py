@@ -1,0 +1,47 @@
+import numpy as np
+import pytest
+from gradio_client import handle_file
+from PIL import Image
+
+from runtime.errors import UserError
+from tasks._vision import with_input
+from tasks.mask_generation import MAX_MASKS, prepare, present
+
+from tests.tasks._vision_checks import annotations, assert_bad_images_refused, rows, small_copy
+
+KEEP_ALL = (0.0, 0.0)  # quality and stability thresholds: random weights score low
+
+
+def test_prepare_maps_the_sliders_to_pipeline_arguments(asset):
+    assert prepare(asset("coffee.jpg"), 32, 8, 0.5, 0.6).kwargs == {
+        "points_per_batch": 32, "points_per_crop": 8, "pred_iou_thresh": 0.5, "stability_score_thresh": 0.6}
+    with pytest.raises(UserError, match="Points per batch"):
+        prepare(asset("coffee.jpg"), 0, 8, 0.5, 0.6)
+
+
+def test_present_ranks_masks_and_caps_how_many_are_drawn():
+    masks = [np.eye(4, dtype=bool)] * (MAX_MASKS + 5)
+    scores = np.linspace(0, 1, MAX_MASKS + 5)
+    (_, drawn), table = present(with_input(Image.new("RGB", (4, 4)), {"masks": masks, "scores": scores}))
+    assert len(drawn) == len(table) == MAX_MASKS
+    assert table["score"].tolist() == sorted(table["score"], reverse=True) and table["area %"][0] == 25.0
+
+
+def test_end_to_end_masks_are_the_image_size(client, tiny, tmp_path, asset):
+    image = small_copy(tmp_path, asset)
+    picture, table, raw, status = client.predict(
+        tiny("mask-generation"), handle_file(image), 16, 4, *KEEP_ALL, api_name="/mask_generation")
+    size = Image.open(image).size
+    found = rows(table)
+    assert found and len(found) == len(raw["output"]["scores"] if isinstance(raw["output"]["scores"], list) else found)
+    assert all(0 < row["area %"] <= 100 for row in found)
+    drawn = annotations(picture)
+    assert [label for _, label in drawn[1:]] == [row["mask"] for row in found]
+    assert all(mask.size == size for mask, _ in drawn)
+    assert "tiny-sam" in status
+
+
+def test_bad_images_are_refused_then_next_request_works(client, tiny, tmp_path, asset):
+    _, table, _, _ = assert_bad_images_refused(client, tiny("mask-generation"), "/mask_generation", tmp_path, asset,
+                                               64, 4, *KEEP_ALL)
+    assert rows(table)

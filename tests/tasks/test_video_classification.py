@@ -1,0 +1,68 @@
+import numpy as np
+import pytest
+from gradio_client import handle_file
+from gradio_client.exceptions import AppError
+
+from runtime.errors import UserError
+from tasks.video_classification import LABELS, count_frames, prepare, sample_frames
+
+
+def write_clip(path, frames: int, size=(64, 48)):
+    """A small H.264 MP4 whose frame i is filled with the grey level i (so sampled frames can be told apart)."""
+    import av
+
+    with av.open(str(path), "w") as container:
+        stream = container.add_stream("libx264", rate=8)
+        stream.width, stream.height, stream.pix_fmt = *size, "yuv420p"
+        for i in range(frames):
+            image = np.full((size[1], size[0], 3), i * 10, np.uint8)
+            container.mux(stream.encode(av.VideoFrame.from_ndarray(image, format="rgb24")))
+        container.mux(stream.encode())
+    return str(path)
+
+
+def test_prepare_counts_frames_and_refuses_non_videos(tmp_path, asset):
+    assert prepare(asset("rocket.mp4"), 3).kwargs == {"top_k": 3, "frames": 24}
+    with pytest.raises(UserError, match="Add a video"):
+        prepare(None, 3)
+    with pytest.raises(UserError, match="not a video"):
+        count_frames(_text_file(tmp_path))
+
+
+def _text_file(tmp_path):
+    path = tmp_path / "notes.mp4"
+    path.write_text("not a video")
+    return str(path)
+
+
+def test_sample_frames_spreads_over_the_whole_clip(tmp_path):
+    clip = write_clip(tmp_path / "ramp.mp4", 20)
+    frames = sample_frames(clip, 20, 4)
+    assert frames.shape == (4, 48, 64, 3) and frames.dtype == np.uint8
+    levels = frames.reshape(4, -1).mean(axis=1)
+    assert levels[0] < 15 and levels[-1] > 175  # the first and the last frame, not the first four
+    assert list(levels) == sorted(levels)
+
+
+def test_end_to_end_labels_from_the_model(client, tiny, asset):
+    label, raw, status = client.predict(
+        tiny("video-classification"), handle_file(asset("rocket.mp4")), 3, api_name="/video_classification")
+    assert len(label["confidences"]) == 3 and {c["label"] for c in label["confidences"]} <= set(LABELS)
+    assert [c["confidence"] for c in label["confidences"]] == pytest.approx([r["score"] for r in raw], abs=1e-5)
+    assert "tiny-videomae" in status
+
+
+def test_bad_videos_are_refused_then_next_request_works(client, tiny, tmp_path, asset):
+    model = tiny("video-classification")
+    short = write_clip(tmp_path / "short.mp4", 2)
+    with pytest.raises(AppError, match="too short: this model looks at 4 frames, the video has 2"):
+        client.predict(model, handle_file(short), 3, api_name="/video_classification")
+    data = open(asset("rocket.mp4"), "rb").read()
+    truncated = tmp_path / "truncated.mp4"
+    truncated.write_bytes(data[: len(data) // 3])
+    for bad in (_text_file(tmp_path), str(truncated)):
+        with pytest.raises(AppError, match="not a video this app can read|damaged or cut off"):
+            client.predict(model, handle_file(bad), 3, api_name="/video_classification")
+    label, _, _ = client.predict(model, handle_file(asset("astronaut.mp4")), 2,
+                                 api_name="/video_classification")
+    assert len(label["confidences"]) == 2

@@ -1,0 +1,40 @@
+import pytest
+from gradio_client import handle_file
+from gradio_client.exceptions import AppError
+from PIL import Image
+
+from runtime.errors import UserError
+from tasks.zero_shot_object_detection import prepare
+
+from tests.tasks._vision_checks import annotations, assert_bad_images_refused, rows
+
+
+def test_prepare_splits_queries(asset):
+    call = prepare(asset("coffee.jpg"), "a cup,  a spoon ,", 0.2)
+    assert call.kwargs == {"candidate_labels": ["a cup", "a spoon"], "threshold": 0.2}
+    with pytest.raises(UserError, match="at least one thing to look for"):
+        prepare(asset("coffee.jpg"), " , ", 0.2)
+
+
+def test_end_to_end_boxes_are_for_the_queries_and_inside_the_image(client, tiny, asset):
+    picture, table, raw, status = client.predict(
+        tiny("zero-shot-object-detection"), handle_file(asset("astronaut.jpg")), "a flag, a helmet", 0.0,
+        api_name="/zero_shot_object_detection")
+    width, height = Image.open(asset("astronaut.jpg")).size
+    found = rows(table)
+    assert found and {row["label"] for row in found} <= {"a flag", "a helmet"}
+    for row in found:
+        assert 0 <= row["xmin"] < row["xmax"] <= width and 0 <= row["ymin"] < row["ymax"] <= height
+    drawn = annotations(picture)
+    assert all(mask.size == (width, height) for mask, _ in drawn)
+    assert {label for _, label in drawn[1:]} == {row["label"] for row in found}
+    assert "tiny-owlvit" in status
+
+
+def test_bad_input_is_refused_then_next_request_works(client, tiny, tmp_path, asset):
+    with pytest.raises(AppError, match="at least one thing to look for"):
+        client.predict(tiny("zero-shot-object-detection"), handle_file(asset("coffee.jpg")), "", 0.1,
+                       api_name="/zero_shot_object_detection")
+    _, _, raw, _ = assert_bad_images_refused(client, tiny("zero-shot-object-detection"),
+                                             "/zero_shot_object_detection", tmp_path, asset, "a cup", 0.0)
+    assert {found["label"] for found in raw["output"]} <= {"a cup"}
