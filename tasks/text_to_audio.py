@@ -124,7 +124,7 @@ def present(result, *_):
     peak = float(np.abs(audio).max()) if audio.size else 0.0
     if peak > 1.0:  # keep it playable without clipping
         audio = audio / peak
-    return ((int(result["sampling_rate"]), audio),)
+    return ((int(result["sampling_rate"]), (audio * 32767).astype(np.int16)),)  # 16-bit PCM, as players expect
 
 
 def build_tiny_vits(folder):
