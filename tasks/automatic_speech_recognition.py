@@ -63,8 +63,8 @@ def outputs():
             headers=["start", "end", "text"], label="Timestamps", interactive=False,
             elem_id="automatic-speech-recognition-table",
         ),
-        gr.File(label="Subtitles (SRT)", elem_id="automatic-speech-recognition-srt"),
-        gr.File(label="Subtitles (VTT)", elem_id="automatic-speech-recognition-vtt"),
+        gr.File(label="Subtitles (SRT)", height=90, elem_id="automatic-speech-recognition-srt"),
+        gr.File(label="Subtitles (VTT)", height=90, elem_id="automatic-speech-recognition-vtt"),
         gr.Markdown(elem_id="automatic-speech-recognition-notes"),
     ]
 
