@@ -183,6 +183,35 @@ def build_tiny_speecht5(folder):
     SpeechT5HifiGan(vocoder).save_pretrained(folder / "vocoder")
 
 
+def build_tiny_musicgen(folder):
+    """MusicGen: a 1-layer T5 text encoder, a small EnCodec (50 frames/s) and a 1-layer decoder over its codebooks."""
+    from transformers import EncodecConfig, MusicgenConfig, MusicgenDecoderConfig, MusicgenForConditionalGeneration, T5Config
+
+    from runtime.tiny import bpe_tokenizer
+
+    tokenizer = bpe_tokenizer(model_max_length=64)
+    text = T5Config(
+        vocab_size=len(tokenizer), d_model=32, d_kv=8, d_ff=37, num_layers=1, num_heads=2,
+        pad_token_id=tokenizer.pad_token_id, decoder_start_token_id=tokenizer.pad_token_id,
+    )
+    audio = EncodecConfig(
+        target_bandwidths=[1.5], sampling_rate=16000, audio_channels=1, hidden_size=16, num_filters=4,
+        num_residual_layers=1, upsampling_ratios=[8, 5, 4, 2], codebook_size=32, codebook_dim=16, compress=2,
+        num_lstm_layers=1,
+    )
+    decoder = MusicgenDecoderConfig(
+        vocab_size=32, hidden_size=32, num_hidden_layers=1, num_attention_heads=2, ffn_dim=37,
+        num_codebooks=audio.num_quantizers, max_position_embeddings=256, pad_token_id=32, bos_token_id=32,
+        audio_channels=1,
+    )
+    model = MusicgenForConditionalGeneration(
+        MusicgenConfig(text_encoder=text.to_dict(), audio_encoder=audio.to_dict(), decoder=decoder.to_dict())
+    )
+    model.generation_config.update(decoder_start_token_id=32, pad_token_id=32, max_new_tokens=32, do_sample=True,
+                                   guidance_scale=3.0)
+    save(folder, model, tokenizer)
+
+
 TASK = Task(
     name="text-to-audio",
     title="Text to speech and music",
@@ -200,7 +229,11 @@ TASK = Task(
         ("Hello, and welcome to the pipeline playground.",),
         ("lo-fi beat with a warm piano and soft rain",),
     ),
-    tiny=(TinyModel("tiny-vits", build_tiny_vits), TinyModel("tiny-speecht5", build_tiny_speecht5)),
+    tiny=(
+        TinyModel("tiny-vits", build_tiny_vits),
+        TinyModel("tiny-speecht5", build_tiny_speecht5),
+        TinyModel("tiny-musicgen", build_tiny_musicgen),
+    ),
     description=(
         "VITS (MMS) and SpeechT5 read text aloud; MusicGen writes music from a description. "
         "Length, sampling and guidance apply to MusicGen-class models; the raw JSON says what was used."

@@ -64,3 +64,15 @@ def test_end_to_end_seed_makes_vits_repeatable_and_empty_text_is_refused(client,
     with pytest.raises(AppError, match="Write some text"):
         say(client, model, text="  ")
     assert sf.read(say(client, model)[0])[0].size > 0
+
+
+def test_end_to_end_musicgen_takes_the_generation_parameters(client, tiny):
+    model = tiny("text-to-audio", "tiny-musicgen")
+    short_path, raw, status = say(client, model, "lo-fi beat with a warm piano", tokens=16, guidance=2.0)
+    long_path, _, _ = say(client, model, "lo-fi beat with a warm piano", tokens=48, guidance=2.0)
+    assert raw["applied"]["model_type"] == "musicgen" and raw["ignored"] == []
+    assert raw["applied"]["max_new_tokens"] == 16 and raw["applied"]["guidance_scale"] == 2.0
+    short, rate = sf.read(short_path)
+    long, _ = sf.read(long_path)
+    assert rate == 16000 and 0 < short.size < long.size  # more tokens, longer music (50 frames per second)
+    assert "tiny-musicgen" in status
