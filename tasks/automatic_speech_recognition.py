@@ -1,12 +1,25 @@
-"""Speech recognition: audio from the microphone or a file in, its transcript out."""
+"""Speech recognition: audio from the microphone or a file in, its transcript with timestamps and subtitles out."""
+
+import tempfile
+from pathlib import Path
 
 import gradio as gr
 
+from runtime.errors import UserError
 from runtime.media import load_audio, resample
 from runtime.spec import Call, Limits, Task, TinyModel
 from runtime.tiny import save
 
 CHARACTERS = list("abcdefghijklmnopqrstuvwxyz'")
+TIMESTAMPS = ("none", "segments", "words")
+LANGUAGES = (  # (label, Whisper language code); "" lets Whisper detect it
+    ("Detect automatically", ""), ("English", "en"), ("French", "fr"), ("German", "de"), ("Spanish", "es"),
+    ("Italian", "it"), ("Portuguese", "pt"), ("Dutch", "nl"), ("Polish", "pl"), ("Russian", "ru"),
+    ("Chinese", "zh"), ("Japanese", "ja"), ("Korean", "ko"), ("Arabic", "ar"), ("Hindi", "hi"), ("Turkish", "tr"),
+)
+WHISPER_LANGUAGES = ("en", "fr", "de", "es")  # the tiny test Whisper's languages
+SEGMENT_GAP_S = 0.8  # CTC models give words only: a pause this long starts a new subtitle segment
+SEGMENT_MAX_S = 8.0
 
 
 def inputs():
@@ -18,29 +31,200 @@ def inputs():
     ]
 
 
+def params():
+    return [
+        gr.Radio(
+            list(TIMESTAMPS), value="segments", label="Timestamps", elem_id="automatic-speech-recognition-timestamps",
+            info="Words: Whisper with alignment heads, or CTC models (wav2vec2)",
+        ),
+        gr.Slider(
+            0, 30, value=30, step=1, label="Chunk length (s)", elem_id="automatic-speech-recognition-chunk-length",
+            info="Longer audio is cut into overlapping chunks of this length, so memory stays flat; 0 = never",
+        ),
+        gr.Slider(
+            0, 10, value=5, step=0.5, label="Stride (s)", elem_id="automatic-speech-recognition-stride",
+            info="Overlap each chunk shares with its neighbours on both sides",
+        ),
+        gr.Dropdown(
+            [(label, code) for label, code in LANGUAGES], value="", label="Language (Whisper models only)",
+            elem_id="automatic-speech-recognition-language",
+        ),
+        gr.Radio(
+            ["transcribe", "translate"], value="transcribe", label="Task (Whisper models only)",
+            elem_id="automatic-speech-recognition-whisper-task", info="translate: into English",
+        ),
+    ]
+
+
 def outputs():
-    return [gr.Textbox(label="Transcript", lines=6, buttons=["copy"], elem_id="automatic-speech-recognition-text")]
+    return [
+        gr.Textbox(label="Transcript", lines=6, buttons=["copy"], elem_id="automatic-speech-recognition-text"),
+        gr.Dataframe(
+            headers=["start", "end", "text"], label="Timestamps", interactive=False,
+            elem_id="automatic-speech-recognition-table",
+        ),
+        gr.File(label="Subtitles (SRT)", height=90, elem_id="automatic-speech-recognition-srt"),
+        gr.File(label="Subtitles (VTT)", height=90, elem_id="automatic-speech-recognition-vtt"),
+        gr.Markdown(elem_id="automatic-speech-recognition-notes"),
+    ]
 
 
-def prepare(audio, limits=Limits()):
+def prepare(audio, timestamps="segments", chunk_length_s=30, stride_s=5, language="", whisper_task="transcribe",
+            limits=Limits()):
     samples, rate = load_audio(audio, limits.max_audio_seconds)
-    return Call({"raw": samples, "sampling_rate": rate})
+    if timestamps not in TIMESTAMPS:
+        raise UserError(f"Timestamps must be one of {', '.join(TIMESTAMPS)}.")
+    if whisper_task not in ("transcribe", "translate"):
+        raise UserError("The task must be 'transcribe' or 'translate'.")
+    chunk_length_s, stride_s = float(chunk_length_s or 0), float(stride_s or 0)
+    if chunk_length_s and 2 * stride_s >= chunk_length_s:
+        raise UserError(f"The stride ({stride_s:g} s on each side) must be under half the chunk length "
+                        f"({chunk_length_s:g} s).")
+    seconds = samples.size / rate
+    kwargs = {"timestamps": timestamps, "language": (language or "").strip(), "task": whisper_task}
+    if chunk_length_s and seconds > chunk_length_s:  # short clips go in one piece
+        kwargs.update(chunk_length_s=chunk_length_s, stride_length_s=stride_s)
+    return Call({"raw": samples, "sampling_rate": rate}, kwargs)
 
 
 def run(pipe, call):
-    """Resamples to the model's rate here (transformers would need torchaudio for it)."""
+    """Resamples to the model's rate here (transformers would need torchaudio), then applies what the model supports."""
     target = pipe.feature_extractor.sampling_rate
     audio = call.inputs
-    return pipe({"raw": resample(audio["raw"], audio["sampling_rate"], target), "sampling_rate": target}, **call.kwargs)
+    samples = resample(audio["raw"], audio["sampling_rate"], target)
+    kwargs, applied, notes = pipeline_kwargs(pipe, call.kwargs)
+    try:
+        result = pipe({"raw": samples, "sampling_rate": target}, **kwargs)
+    except ValueError as error:
+        if "language" in str(error).lower():
+            raise UserError(f"This model cannot use that language setting: {error}") from error
+        raise
+    if applied.get("chunk_length_s"):
+        applied["windows"] = window_count(samples.size / target, applied["chunk_length_s"], applied["stride_length_s"])
+    return {**result, "seconds": round(samples.size / target, 3), "applied": applied, "notes": notes}
+
+
+def pipeline_kwargs(pipe, options: dict) -> tuple[dict, dict, list[str]]:
+    """(pipeline kwargs, what was applied, notes on what was not): the UI cannot know the model when it is built."""
+    whisper = pipe.type == "seq2seq_whisper"
+    kind = "Whisper" if whisper else {"ctc": "CTC", "ctc_with_lm": "CTC", "seq2seq": "encoder-decoder"}.get(pipe.type, pipe.type)
+    kwargs, notes = {}, []
+    applied = {"model_kind": kind}
+    if options.get("chunk_length_s"):
+        kwargs.update(chunk_length_s=options["chunk_length_s"], stride_length_s=options["stride_length_s"])
+        applied.update(chunk_length_s=options["chunk_length_s"], stride_length_s=options["stride_length_s"])
+        if whisper or pipe.type == "seq2seq":
+            kwargs["ignore_warning"] = True  # the chunked seq2seq caveat is stated in the README
+    wanted = options.get("timestamps", "none")
+    if wanted != "none":
+        if pipe.type in ("ctc", "ctc_with_lm"):
+            kwargs["return_timestamps"] = "word"  # CTC knows words; segments are grouped from them in present
+        elif whisper:
+            if wanted == "words" and not getattr(pipe.model.generation_config, "alignment_heads", None):
+                notes.append("This Whisper model has no alignment heads, so it gives segment timestamps, not words.")
+                wanted = "segments"
+            kwargs["return_timestamps"] = "word" if wanted == "words" else True
+        else:
+            notes.append(f"{kind} models give no timestamps; only the transcript is shown.")
+            wanted = "none"
+    applied["timestamps"] = wanted
+    language, task = options.get("language", ""), options.get("task", "transcribe")
+    if whisper:
+        generate = {"task": task}
+        if language:
+            known = getattr(pipe.model.generation_config, "lang_to_id", None) or {}
+            if f"<|{language}|>" not in known:
+                raise UserError(f"This Whisper model does not know the language '{language}'.")
+            generate["language"] = language
+        kwargs["generate_kwargs"] = generate
+        applied.update(language=language or "detected", task=task)
+    elif language or task != "transcribe":
+        notes.append(f"Language and translate apply to Whisper-class models only; this is a {kind} model, "
+                     "so they were ignored.")
+    return kwargs, applied, notes
+
+
+def window_count(seconds: float, chunk_s: float, stride_s: float) -> int:
+    """How many windows the pipeline's chunking cuts `seconds` of audio into (as transformers' chunk_iter does)."""
+    step = chunk_s - 2 * stride_s
+    count, start = 0, 0.0
+    while True:
+        count += 1
+        if start + chunk_s >= seconds:
+            return count
+        start += step
 
 
 def present(result, *_):
-    return (result["text"].strip(),)
+    rows = segments(result)
+    notes = " ".join(result.get("notes", []))
+    srt = vtt = None
+    if rows:
+        folder = Path(tempfile.mkdtemp(prefix="transcript-"))
+        srt, vtt = folder / "transcript.srt", folder / "transcript.vtt"
+        srt.write_text(to_srt(rows), encoding="utf-8")
+        vtt.write_text(to_vtt(rows), encoding="utf-8")
+        srt, vtt = str(srt), str(vtt)
+    table = [[round(start, 2), round(end, 2), text] for start, end, text in rows]
+    return result["text"].strip(), table, srt, vtt, notes
+
+
+def segments(result: dict) -> list[tuple[float, float, str]]:
+    """(start, end, text) rows: Whisper's chunks as they are, CTC words grouped into segments at pauses."""
+    applied = result.get("applied", {})
+    mode = applied.get("timestamps", "none")
+    seconds = result.get("seconds")
+    rows = []
+    for chunk in result.get("chunks") or []:
+        start, end = chunk["timestamp"]
+        start = float(start or 0.0)
+        end = float(end) if end is not None else (seconds if seconds is not None else start)
+        if seconds is not None:  # random or confused models may point past the end of the audio
+            start, end = min(start, seconds), min(end, seconds)
+        rows.append((start, max(start, end), chunk["text"].strip()))
+    if mode == "segments" and applied.get("model_kind") == "CTC":
+        rows = group_words(rows)
+    return [row for row in rows if row[2]]
+
+
+def group_words(words, gap=SEGMENT_GAP_S, longest=SEGMENT_MAX_S):
+    """Words -> subtitle segments, cut at pauses longer than `gap` or when a segment would pass `longest` seconds."""
+    grouped = []
+    for start, end, text in words:
+        if not text:
+            continue
+        if grouped and start - grouped[-1][1] <= gap and end - grouped[-1][0] <= longest:
+            first, _, said = grouped[-1]
+            grouped[-1] = (first, end, f"{said} {text}")
+        else:
+            grouped.append((start, end, text))
+    return grouped
+
+
+def clock(seconds: float, separator: str) -> str:
+    """00:01:02,345 (SRT) or 00:01:02.345 (VTT)."""
+    millis = int(round(max(seconds, 0.0) * 1000))
+    hours, millis = divmod(millis, 3_600_000)
+    minutes, millis = divmod(millis, 60_000)
+    secs, millis = divmod(millis, 1000)
+    return f"{hours:02d}:{minutes:02d}:{secs:02d}{separator}{millis:03d}"
+
+
+def to_srt(rows) -> str:
+    return "\n".join(
+        f"{i}\n{clock(start, ',')} --> {clock(end, ',')}\n{text}\n" for i, (start, end, text) in enumerate(rows, 1)
+    )
+
+
+def to_vtt(rows) -> str:
+    cues = "\n".join(f"{clock(start, '.')} --> {clock(end, '.')}\n{text}\n" for start, end, text in rows)
+    return f"WEBVTT\n\n{cues}"
 
 
 def build_tiny(folder):
     import json
 
+    import torch
     from transformers import (
         Wav2Vec2Config,
         Wav2Vec2CTCTokenizer,
@@ -59,7 +243,59 @@ def build_tiny(folder):
         conv_dim=(16, 16), conv_stride=(5, 4), conv_kernel=(10, 4), num_conv_pos_embeddings=16,
         num_conv_pos_embedding_groups=2, pad_token_id=0, ctc_loss_reduction="mean",
     )
+    torch.manual_seed(5)  # the same weights whatever was built before: the format tests compare transcripts
     save(folder, Wav2Vec2ForCTC(config), Wav2Vec2Processor(feature_extractor=extractor, tokenizer=tokenizer))
+
+
+def build_tiny_whisper(folder):
+    """A 1+1-layer Whisper with a BPE tokenizer trained here, its special and timestamp tokens, and a generation config."""
+    import json
+
+    from tokenizers import AddedToken, Tokenizer, models, pre_tokenizers, trainers
+    from transformers import (
+        GenerationConfig,
+        WhisperConfig,
+        WhisperFeatureExtractor,
+        WhisperForConditionalGeneration,
+        WhisperProcessor,
+        WhisperTokenizer,
+    )
+
+    from runtime.tiny import CORPUS
+
+    bpe = Tokenizer(models.BPE())
+    bpe.pre_tokenizer = pre_tokenizers.ByteLevel(add_prefix_space=False)
+    bpe.train_from_iterator(CORPUS, trainers.BpeTrainer(
+        vocab_size=300, special_tokens=["<|endoftext|>"], initial_alphabet=pre_tokenizers.ByteLevel.alphabet()))
+    trained = json.loads(bpe.to_str())["model"]
+    merges = [tuple(m) if isinstance(m, list) else tuple(m.split(" ")) for m in trained["merges"]]
+    tokenizer = WhisperTokenizer(vocab=trained["vocab"], merges=merges, model_max_length=448)
+    languages = [f"<|{code}|>" for code in WHISPER_LANGUAGES]
+    tokenizer.add_special_tokens({"additional_special_tokens": [
+        "<|startoftranscript|>", *languages, "<|translate|>", "<|transcribe|>", "<|startoflm|>", "<|startofprev|>",
+        "<|nospeech|>", "<|notimestamps|>",
+    ]})
+    # timestamp tokens come right after the last special token and are not special themselves (as in Whisper)
+    tokenizer.add_tokens([AddedToken(f"<|{i * 0.02:.2f}|>", normalized=False, special=False) for i in range(1501)])
+    ids = tokenizer.convert_tokens_to_ids
+    eos, start = ids("<|endoftext|>"), ids("<|startoftranscript|>")
+    config = WhisperConfig(
+        vocab_size=len(tokenizer), d_model=32, encoder_layers=1, decoder_layers=1, encoder_attention_heads=2,
+        decoder_attention_heads=2, encoder_ffn_dim=37, decoder_ffn_dim=37, num_mel_bins=80, max_source_positions=1500,
+        max_target_positions=64, pad_token_id=eos, bos_token_id=eos, eos_token_id=eos, decoder_start_token_id=start,
+        begin_suppress_tokens=None, suppress_tokens=None,
+    )
+    model = WhisperForConditionalGeneration(config)
+    model.generation_config = GenerationConfig(
+        max_new_tokens=8,  # random weights never say end-of-text: keep generation short
+        decoder_start_token_id=start, bos_token_id=eos, eos_token_id=eos, pad_token_id=eos,
+        no_timestamps_token_id=ids("<|notimestamps|>"), prev_sot_token_id=ids("<|startofprev|>"), is_multilingual=True,
+        lang_to_id={token: ids(token) for token in languages},
+        task_to_id={"transcribe": ids("<|transcribe|>"), "translate": ids("<|translate|>")},
+        max_initial_timestamp_index=50, alignment_heads=[[0, 0], [0, 1]], begin_suppress_tokens=[eos],
+        suppress_tokens=[], return_timestamps=False,
+    )
+    save(folder, model, WhisperProcessor(feature_extractor=WhisperFeatureExtractor(feature_size=80), tokenizer=tokenizer))
 
 
 TASK = Task(
@@ -68,11 +304,15 @@ TASK = Task(
     modality="Audio",
     models=("openai/whisper-tiny", "openai/whisper-base", "facebook/wav2vec2-base-960h"),
     inputs=inputs,
+    params=params,
     outputs=outputs,
     prepare=prepare,
     present=present,
     run=run,
     examples=(("assets/speech_short.wav",), ("assets/speech_long.ogg",)),
-    tiny=(TinyModel("tiny-wav2vec2-ctc", build_tiny),),
-    description="Whisper and wav2vec2-class recognisers: what was said.",
+    tiny=(TinyModel("tiny-wav2vec2-ctc", build_tiny), TinyModel("tiny-whisper", build_tiny_whisper)),
+    description=(
+        "Whisper and wav2vec2-class recognisers: what was said, when, as a table and as SRT/VTT subtitles. "
+        "Long audio is cut into overlapping chunks. Language and translate apply to Whisper models only."
+    ),
 )

@@ -1,11 +1,54 @@
+import difflib
+import re
+import subprocess
+from types import SimpleNamespace
+
 import numpy as np
 import pytest
 import soundfile as sf
 from gradio_client import handle_file
 
 from runtime.errors import UserError
-from tasks.automatic_speech_recognition import prepare, present
+from tasks.automatic_speech_recognition import (
+    group_words,
+    pipeline_kwargs,
+    prepare,
+    present,
+    segments,
+    to_srt,
+    to_vtt,
+    window_count,
+)
 
+API = "/automatic_speech_recognition"
+SRT_TIME = r"(\d\d):(\d\d):(\d\d),(\d\d\d)"
+
+
+def parse_srt(text: str) -> list[tuple[float, float, str]]:
+    """A strict SRT reader: numbered cues from 1, 'start --> end' with comma millis, text, blank line between."""
+    cues = []
+    for number, block in enumerate(text.strip("\n").split("\n\n"), 1):
+        lines = block.split("\n")
+        assert lines[0] == str(number), f"cue {number} is numbered {lines[0]!r}"
+        m = re.fullmatch(f"{SRT_TIME} --> {SRT_TIME}", lines[1])
+        assert m, f"bad timing line {lines[1]!r}"
+        h1, m1, s1, ms1, h2, m2, s2, ms2 = map(int, m.groups())
+        start, end = h1 * 3600 + m1 * 60 + s1 + ms1 / 1000, h2 * 3600 + m2 * 60 + s2 + ms2 / 1000
+        assert 0 <= start <= end
+        assert len(lines) >= 3 and all(lines[2:]), f"cue {number} has no text"
+        cues.append((start, end, "\n".join(lines[2:])))
+    return cues
+
+
+def table_rows(table) -> list:
+    return table["data"] if isinstance(table, dict) else table
+
+
+def ask(client, model, audio, timestamps="segments", chunk=30, stride=5, language="", task="transcribe"):
+    return client.predict(model, handle_file(audio), timestamps, chunk, stride, language, task, api_name=API)
+
+
+# --- adapters, no model ---
 
 def test_prepare_decodes_to_mono_float_at_file_rate(tmp_path):
     rate = 44100
@@ -15,36 +58,178 @@ def test_prepare_decodes_to_mono_float_at_file_rate(tmp_path):
     call = prepare(str(tmp_path / "stereo.wav"))
     assert call.inputs["sampling_rate"] == rate
     assert call.inputs["raw"].dtype == np.float32 and call.inputs["raw"].shape == (rate,)
+    assert "chunk_length_s" not in call.kwargs  # one second: no chunking
 
 
-def test_prepare_refuses_missing_and_silent_audio(tmp_path):
+def test_prepare_chunks_only_audio_longer_than_a_chunk(tmp_path):
+    sf.write(tmp_path / "long.wav", np.random.default_rng(0).uniform(-0.3, 0.3, 16000 * 40).astype(np.float32), 16000)
+    call = prepare(str(tmp_path / "long.wav"), "words", 30, 5)
+    assert call.kwargs["chunk_length_s"] == 30 and call.kwargs["stride_length_s"] == 5
+    assert "chunk_length_s" not in prepare(str(tmp_path / "long.wav"), "words", 0, 5).kwargs  # 0 = never
+
+
+def test_prepare_refuses_missing_silent_audio_and_bad_stride(tmp_path):
     with pytest.raises(UserError, match="Add some audio"):
         prepare(None)
     sf.write(tmp_path / "silence.wav", np.zeros(16000, np.float32), 16000)
     with pytest.raises(UserError, match="silent"):
         prepare(str(tmp_path / "silence.wav"))
+    with pytest.raises(UserError, match="stride"):
+        prepare("assets/speech_short.wav", "segments", 10, 5)
 
 
-def test_present_strips_the_transcript():
-    assert present({"text": "  hello world "}) == ("hello world",)
+def test_window_count_matches_the_pipelines_chunking():
+    assert window_count(25, 30, 5) == 1
+    assert window_count(120, 30, 5) == 6  # windows start at 0, 20, 40, 60, 80, 100 s
+    assert window_count(600, 30, 5) == 30
 
 
-def test_end_to_end(client, tiny, asset):
-    text, raw, status = client.predict(
-        tiny("automatic-speech-recognition"), handle_file(asset("speech_short.wav")),
-        api_name="/automatic_speech_recognition",
-    )
+def test_whisper_options_apply_to_whisper_only():
+    ctc = SimpleNamespace(type="ctc", model=None)
+    kwargs, applied, notes = pipeline_kwargs(ctc, {"timestamps": "segments", "language": "fr", "task": "translate"})
+    assert kwargs == {"return_timestamps": "word"} and "generate_kwargs" not in kwargs
+    assert "Whisper-class models only" in notes[0]
+    whisper = SimpleNamespace(type="seq2seq_whisper", model=SimpleNamespace(
+        generation_config=SimpleNamespace(alignment_heads=None, lang_to_id={"<|fr|>": 5})))
+    kwargs, applied, notes = pipeline_kwargs(whisper, {"timestamps": "words", "language": "fr", "task": "translate"})
+    assert kwargs["generate_kwargs"] == {"task": "translate", "language": "fr"}
+    assert kwargs["return_timestamps"] is True and applied["timestamps"] == "segments"  # no alignment heads
+    assert "no alignment heads" in notes[0]
+    with pytest.raises(UserError, match="does not know the language 'ja'"):
+        pipeline_kwargs(whisper, {"timestamps": "none", "language": "ja", "task": "transcribe"})
+
+
+def test_ctc_words_group_into_segments_at_pauses():
+    words = [(0.0, 0.4, "hello"), (0.5, 0.9, "world"), (2.5, 2.9, "again"), (3.0, 3.2, "")]
+    assert group_words(words) == [(0.0, 0.9, "hello world"), (2.5, 2.9, "again")]
+    result = {"text": "hello world again", "chunks": [{"text": w, "timestamp": (s, e)} for s, e, w in words],
+              "applied": {"timestamps": "segments", "model_kind": "CTC"}, "seconds": 3.5}
+    assert segments(result) == [(0.0, 0.9, "hello world"), (2.5, 2.9, "again")]
+
+
+def test_segments_close_open_ends_and_stay_inside_the_audio():
+    result = {"text": "a b", "chunks": [{"text": " a", "timestamp": (0.5, 9.0)}, {"text": "b ", "timestamp": (9.0, None)}],
+              "applied": {"timestamps": "segments", "model_kind": "Whisper"}, "seconds": 4.0}
+    assert segments(result) == [(0.5, 4.0, "a"), (4.0, 4.0, "b")]
+
+
+def test_srt_and_vtt_are_well_formed():
+    rows = [(0.0, 1.5, "hello"), (61.25, 3723.004, "world")]
+    srt = to_srt(rows)
+    assert parse_srt(srt) == [(0.0, 1.5, "hello"), (61.25, 3723.004, "world")]
+    assert "00:01:01,250 --> 01:02:03,004" in srt
+    vtt = to_vtt(rows)
+    assert vtt.startswith("WEBVTT\n\n00:00:00.000 --> 00:00:01.500\nhello\n")
+
+
+def test_present_returns_transcript_table_files_and_notes(tmp_path):
+    result = {"text": " hi there ", "chunks": [{"text": "hi there", "timestamp": (0.0, 1.0)}],
+              "applied": {"timestamps": "segments", "model_kind": "Whisper"}, "seconds": 2.0, "notes": ["n."]}
+    text, table, srt, vtt, notes = present(result)
+    assert text == "hi there" and table == [[0.0, 1.0, "hi there"]] and notes == "n."
+    assert parse_srt(open(srt).read()) == [(0.0, 1.0, "hi there")]
+    assert open(vtt).read().startswith("WEBVTT")
+    assert present({"text": "x", "applied": {"timestamps": "none"}})[2:4] == (None, None)
+
+
+# --- end to end through the app API on tiny real pipelines ---
+
+def test_end_to_end_ctc_segments_table_and_srt(client, tiny, asset):
+    text, table, srt, vtt, notes, raw, status = ask(client, tiny("automatic-speech-recognition"),
+                                                    asset("speech_short.wav"))
     assert isinstance(text, str) and text == raw["text"].strip()
     assert set(text) <= set("abcdefghijklmnopqrstuvwxyz' <unk>")  # the tiny model's own vocabulary
     assert "tiny-wav2vec2-ctc" in status and "cpu" in status
+    assert raw["applied"] == {"model_kind": "CTC", "timestamps": "segments"}
+    rows = table_rows(table)
+    cues = parse_srt(open(srt).read())
+    assert len(cues) == len(rows) >= 1
+    assert all(0 <= start <= end <= raw["seconds"] + 1e-3 for start, end, _ in cues)
+    assert [c[2] for c in cues] == [r[2] for r in rows]
+    assert open(vtt).read().startswith("WEBVTT")
+
+
+def test_end_to_end_ctc_word_timestamps(client, tiny, asset):
+    text, table, *_ , raw, _ = ask(client, tiny("automatic-speech-recognition"), asset("speech_short.wav"), "words")
+    rows = table_rows(table)
+    assert [r[2] for r in rows] == text.split()  # one row per word, in order
+    starts = [r[0] for r in rows]
+    assert starts == sorted(starts)
+
+
+def similarity(a: str, b: str) -> float:
+    return difflib.SequenceMatcher(None, a, b, autojunk=False).ratio()
+
+
+def test_end_to_end_same_clip_in_every_format(client, tiny, asset, tmp_path):
+    model = tiny("automatic-speech-recognition")
+    reference = ask(client, model, asset("speech_short.wav"), "none")[0]
+    transcripts = {}
+    for fmt, args in {"flac": [], "ogg": ["-q:a", "10"], "mp3": ["-b:a", "320k"], "m4a": ["-b:a", "256k"]}.items():
+        path = tmp_path / f"speech.{fmt}"
+        subprocess.run(["ffmpeg", "-nostdin", "-v", "error", "-y", "-i", asset("speech_short.wav"), *args, str(path)],
+                       check=True)
+        transcripts[fmt] = ask(client, model, str(path), "none")[0]
+    assert transcripts["flac"] == reference  # lossless: exactly the same
+    # Lossy codecs change the samples a little, and a random-weight CTC model flips a few frames where two
+    # letters score alike; the transcript must still be that clip's, far closer than another sound's.
+    other = ask(client, model, asset("chirp.wav"), "none")[0]
+    for fmt in ("ogg", "mp3", "m4a"):
+        assert similarity(transcripts[fmt], reference) > max(0.6, similarity(other, reference) + 0.2), fmt
+
+
+def test_end_to_end_whisper_same_transcript_in_every_format(client, tiny, asset, tmp_path):
+    model = tiny("automatic-speech-recognition", "tiny-whisper")
+    reference = ask(client, model, asset("speech_short.wav"), "segments")
+    for fmt in ("flac", "ogg", "mp3"):
+        path = tmp_path / f"speech.{fmt}"
+        subprocess.run(["ffmpeg", "-nostdin", "-v", "error", "-y", "-i", asset("speech_short.wav"), str(path)],
+                       check=True)
+        got = ask(client, model, str(path), "segments")
+        assert got[0] == reference[0] and table_rows(got[1]) == table_rows(reference[1]), fmt
 
 
 def test_end_to_end_44k_stereo_is_resampled(client, tiny, tmp_path):
     rate = 44100
     noise = np.random.default_rng(0).uniform(-0.3, 0.3, (rate * 2, 2)).astype(np.float32)
     sf.write(tmp_path / "stereo44k.wav", noise, rate)
-    text, raw, _ = client.predict(
-        tiny("automatic-speech-recognition"), handle_file(str(tmp_path / "stereo44k.wav")),
-        api_name="/automatic_speech_recognition",
-    )
-    assert isinstance(raw["text"], str)
+    text, _, _, _, _, raw, _ = ask(client, tiny("automatic-speech-recognition"), str(tmp_path / "stereo44k.wav"))
+    assert isinstance(raw["text"], str) and abs(raw["seconds"] - 2.0) < 0.01  # resampled, same duration
+
+
+def test_end_to_end_two_minutes_go_through_the_chunked_path(client, tiny, asset, tmp_path):
+    speech, rate = sf.read(asset("speech_long.ogg"), dtype="float32")
+    clip = np.tile(speech, int(np.ceil(120 * rate / speech.size)))[: 120 * rate]
+    sf.write(tmp_path / "two_minutes.flac", clip, rate)
+    text, table, srt, _, _, raw, _ = ask(client, tiny("automatic-speech-recognition"), str(tmp_path / "two_minutes.flac"),
+                                         "segments", 30, 5)
+    assert raw["applied"]["chunk_length_s"] == 30 and raw["applied"]["windows"] == 6
+    cues = parse_srt(open(srt).read())
+    assert len(raw["chunks"]) >= 6 and len(cues) >= 2  # several timestamped words, from several windows
+    assert cues[-1][1] > 100  # timestamps run on across the windows, to the end
+    assert [c[0] for c in cues] == sorted(c[0] for c in cues)
+
+
+def test_end_to_end_whisper_language_translate_and_word_timestamps(client, tiny, asset):
+    model = tiny("automatic-speech-recognition", "tiny-whisper")
+    text, table, srt, _, notes, raw, status = ask(client, model, asset("speech_short.wav"), "words", 30, 5, "fr",
+                                                  "translate")
+    assert raw["applied"] == {"model_kind": "Whisper", "timestamps": "words", "language": "fr", "task": "translate"}
+    assert notes == "" and "tiny-whisper" in status
+    assert all(0 <= r[0] <= r[1] <= raw["seconds"] + 0.01 for r in table_rows(table)), (table, raw)
+    # the same options on a CTC model are accepted, ignored, and said so
+    *_, notes, raw, _ = ask(client, tiny("automatic-speech-recognition"), asset("speech_short.wav"), "none", 30, 5,
+                            "fr", "translate")
+    assert "ignored" in notes and "generate_kwargs" not in raw["applied"]
+
+
+def test_end_to_end_bad_inputs_get_a_sentence_and_the_next_request_works(client, tiny, asset, tmp_path):
+    from gradio_client.exceptions import AppError
+
+    whisper = tiny("automatic-speech-recognition", "tiny-whisper")
+    with pytest.raises(AppError, match="does not know the language 'ja'"):
+        ask(client, whisper, asset("speech_short.wav"), "none", 30, 5, "ja")
+    (tmp_path / "notes.mp3").write_text("not audio at all")
+    with pytest.raises(AppError, match="not audio this app can read"):
+        ask(client, tiny("automatic-speech-recognition"), str(tmp_path / "notes.mp3"))
+    assert isinstance(ask(client, whisper, asset("speech_short.wav"), "none")[0], str)

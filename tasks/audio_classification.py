@@ -1,0 +1,74 @@
+"""Audio classification: a sound or a voice in (microphone or file), its labels ranked by score out."""
+
+import gradio as gr
+
+from runtime.media import load_audio, resample
+from runtime.spec import Call, Limits, Task, TinyModel
+from runtime.tiny import save
+
+LABELS = ("speech", "music", "dog bark", "siren", "silence")
+
+
+def inputs():
+    return [
+        gr.Audio(
+            label="Audio", type="filepath", sources=["microphone", "upload"], elem_id="audio-classification-audio",
+        )
+    ]
+
+
+def params():
+    return [gr.Slider(1, 20, value=5, step=1, label="Top k labels", elem_id="audio-classification-top-k")]
+
+
+def outputs():
+    return [gr.Label(label="Labels", elem_id="audio-classification-labels")]
+
+
+def prepare(audio, top_k=5, limits=Limits()):
+    samples, rate = load_audio(audio, limits.max_audio_seconds)
+    return Call({"raw": samples, "sampling_rate": rate}, {"top_k": int(top_k)})
+
+
+def run(pipe, call):
+    """Resamples to the model's rate here (transformers would need torchaudio for it)."""
+    target = pipe.feature_extractor.sampling_rate
+    audio = call.inputs
+    return pipe({"raw": resample(audio["raw"], audio["sampling_rate"], target), "sampling_rate": target}, **call.kwargs)
+
+
+def present(result, *_):
+    return ({row["label"]: row["score"] for row in result},)
+
+
+def build_tiny(folder):
+    from transformers import Wav2Vec2Config, Wav2Vec2FeatureExtractor, Wav2Vec2ForSequenceClassification
+
+    config = Wav2Vec2Config(
+        hidden_size=32, num_hidden_layers=2, num_attention_heads=2, intermediate_size=37, conv_dim=(16, 16),
+        conv_stride=(5, 4), conv_kernel=(10, 4), num_conv_pos_embeddings=16, num_conv_pos_embedding_groups=2,
+        classifier_proj_size=16, id2label=dict(enumerate(LABELS)), label2id={l: i for i, l in enumerate(LABELS)},
+    )
+    extractor = Wav2Vec2FeatureExtractor(sampling_rate=16000, do_normalize=True, return_attention_mask=False)
+    save(folder, Wav2Vec2ForSequenceClassification(config), extractor)
+
+
+TASK = Task(
+    name="audio-classification",
+    title="Audio classification",
+    modality="Audio",
+    models=(
+        "MIT/ast-finetuned-audioset-10-10-0.4593",
+        "superb/wav2vec2-base-superb-ks",
+        "superb/hubert-base-superb-er",
+    ),
+    inputs=inputs,
+    params=params,
+    outputs=outputs,
+    prepare=prepare,
+    present=present,
+    run=run,
+    examples=(("assets/chirp.wav",), ("assets/speech_short.wav",)),
+    tiny=(TinyModel("tiny-wav2vec2-classifier", build_tiny),),
+    description="AudioSet, keyword and emotion classifiers: what kind of sound this is, with scores.",
+)

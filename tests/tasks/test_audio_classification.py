@@ -1,0 +1,52 @@
+import numpy as np
+import pytest
+import soundfile as sf
+from gradio_client import handle_file
+
+from runtime.errors import UserError
+from tasks.audio_classification import LABELS, prepare, present
+
+API = "/audio_classification"
+
+
+def test_prepare_decodes_and_passes_top_k(asset):
+    call = prepare(asset("chirp.wav"), 3)
+    assert call.inputs["sampling_rate"] == 16000 and call.inputs["raw"].dtype == np.float32
+    assert call.kwargs == {"top_k": 3}
+
+
+def test_prepare_refuses_missing_and_empty_audio(tmp_path):
+    with pytest.raises(UserError, match="Add some audio"):
+        prepare(None)
+    sf.write(tmp_path / "empty.wav", np.zeros(0, np.float32), 16000)
+    with pytest.raises(UserError, match="empty"):
+        prepare(str(tmp_path / "empty.wav"))
+
+
+def test_present_maps_labels_to_scores():
+    assert present([{"label": "dog", "score": 0.7}, {"label": "cat", "score": 0.3}]) == ({"dog": 0.7, "cat": 0.3},)
+
+
+def test_end_to_end_ranked_labels(client, tiny, asset):
+    labels, raw, status = client.predict(tiny("audio-classification"), handle_file(asset("chirp.wav")), 3, api_name=API)
+    assert labels["label"] in LABELS and len(labels["confidences"]) == 3
+    scores = [c["confidence"] for c in labels["confidences"]]
+    assert scores == sorted(scores, reverse=True) and all(0 <= s <= 1 for s in scores)
+    assert {row["label"] for row in raw} <= set(LABELS) and len(raw) == 3
+    assert "tiny-wav2vec2-classifier" in status
+
+
+def test_end_to_end_44k_stereo_and_bad_input(client, tiny, tmp_path):
+    from gradio_client.exceptions import AppError
+
+    rate = 44100
+    sf.write(tmp_path / "stereo.wav", np.random.default_rng(1).uniform(-0.3, 0.3, (rate, 2)).astype(np.float32), rate)
+    labels, raw, _ = client.predict(tiny("audio-classification"), handle_file(str(tmp_path / "stereo.wav")), 5,
+                                    api_name=API)
+    assert {row["label"] for row in raw} == set(LABELS)
+    sf.write(tmp_path / "silence.wav", np.zeros(16000, np.float32), 16000)
+    with pytest.raises(AppError, match="silent"):
+        client.predict(tiny("audio-classification"), handle_file(str(tmp_path / "silence.wav")), 5, api_name=API)
+    labels, _, _ = client.predict(tiny("audio-classification"), handle_file(str(tmp_path / "stereo.wav")), 1,
+                                  api_name=API)
+    assert len(labels["confidences"]) == 1
