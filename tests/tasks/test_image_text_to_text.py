@@ -70,7 +70,8 @@ def test_end_to_end_two_turns_with_an_image(client, tiny, asset):
     chat, raw, status = client.predict(model, [], message, 12, 0.0, 1.0, api_name=API)
     assert [turn["role"] for turn in chat] == ["user", "assistant"]
     assert any(part.get("type") == "file" for part in chat[0]["content"])  # the image stays in the conversation
-    assert chat[1]["content"][0]["text"] == raw["generated_text"]
+    same = lambda text: " ".join(text.split())  # noqa: E731  (the chatbot expands tabs the random model may write)
+    assert same(chat[1]["content"][0]["text"]) == same(raw["generated_text"])
     assert "tiny-llava" in status
     for part in chat[0]["content"]:  # the client hands files back as local paths: send them as files again
         if part["type"] == "file":
