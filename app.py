@@ -112,9 +112,10 @@ def main(argv=None) -> None:
     for task, choice in config.preload_list(REGISTRY):
         models.get(task, choice)
     demo = build_demo(config, models)
-    demo.queue().launch(
+    # no demo.queue(): Blocks already queues, and each queue() call rebuilds the whole FastAPI app (slower start)
+    demo.launch(
         server_name=args.host, server_port=args.port, share=args.share, max_file_size=args.max_file_size,
-        max_threads=max(40, 4 * config.batch_size + config.concurrency),  # room for two tasks' batches at once
+        max_threads=max(40, 4 * config.batch_size + config.concurrency),  # two batched tasks filling at once
     )
 
 

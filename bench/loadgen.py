@@ -35,7 +35,7 @@ class Endpoint:
     def call(self, data: list):
         """The event's output values; raises RuntimeError with the server's message on an error event."""
         if self.kind == "seed":  # the reference peer: POST {"text": ...} -> the pipeline's result
-            status, body = self._request("POST", "/classify", {"text": data[1], "top_k": data[2]})
+            status, body = self._request("POST", "/classify", {"model": data[0], "text": data[1], "top_k": data[2]})
             if status != 200:
                 raise RuntimeError(body.decode())
             return json.loads(body)

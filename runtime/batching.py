@@ -12,7 +12,7 @@ from .spec import Call, Task
 class BatchSettings:
     """How requests are merged; `max_size` 1 turns batching off."""
 
-    max_size: int = 16  # measured on 2 CPU cores: 16 reaches the batch-32 throughput with half the latency
+    max_size: int = 32  # on 2 CPU cores sent/s still rose from batch 16 to 32 (BERT-base +10-35%, tiny +2-4x)
     max_wait_ms: float = 5.0  # how long a lone request waits for company before running alone
 
 

@@ -58,7 +58,7 @@ class Config:
     dtype: str = "auto"
     preload: tuple[str, ...] = ()  # "task=model" or "task" (its default) or "all"
     limits: Limits = Limits()
-    batch_size: int = 16  # most concurrent requests merged into one pipeline call (1: no batching)
+    batch_size: int = 32  # most concurrent requests merged into one pipeline call (1: no batching)
     batch_wait_ms: float = 5.0  # how long a request waits for others to batch with
     concurrency: int = 2  # model calls of unbatched tasks running at once, all tasks together
 
@@ -117,7 +117,7 @@ class Config:
             dtype=data.get("dtype", "auto"),
             preload=(preload,) if isinstance(preload, str) else tuple(preload),
             limits=Limits(**limits),
-            batch_size=max(1, int(data.get("batch_size", 16))),
+            batch_size=max(1, int(data.get("batch_size", 32))),
             batch_wait_ms=max(0.0, float(data.get("batch_wait_ms", 5.0))),
             concurrency=max(1, int(data.get("concurrency", 2))),
         )
