@@ -21,7 +21,9 @@ INTRO = (
 )
 
 
-def build_demo(config: Config | None = None, models: ModelCache | None = None, batcher: Batcher | None = None) -> gr.Blocks:
+def build_demo(
+    config: Config | None = None, models: ModelCache | None = None, batcher: Batcher | None = None
+) -> gr.Blocks:
     """The whole UI: a tab per modality, in it a tab per task, all sharing one model cache and one batcher."""
     config = config or Config.load(os.environ.get("PLAYGROUND_CONFIG"))
     models = models or ModelCache(DeviceManager(config.device, config.dtype), config.memory_budget)

@@ -126,7 +126,8 @@ def main(argv=None):
     p.add_argument("--warmup", type=int, default=4)
     args = p.parse_args(argv)
     texts = json.load(open(args.texts))
-    result = run_load(args.url, args.kind, args.model, texts, args.clients, args.seconds, args.max_requests, args.warmup)
+    result = run_load(args.url, args.kind, args.model, texts, args.clients, args.seconds, args.max_requests,
+                      args.warmup)
     json.dump(result, sys.stdout)
 
 
