@@ -1,7 +1,7 @@
 """The serving benchmark: in-process limit vs the seed-style FastAPI server vs this app, interleaved, loopback only.
 
-    python -m bench.run            # 3 interleaved rounds (~8 minutes on 2 cores)
-    python -m bench.run --quick    # 1 round, shorter loads (< 3 minutes)
+    python -m bench.run --direct          # 3 interleaved rounds of 12 s loads; ratios are medians over rounds
+    python -m bench.run --quick --direct  # 1 round of 5 s loads (start-ups dominate its time)
 
 Builds a random-weight BERT-base-size classifier and a tiny one locally, then per model and round runs, in
 rotating order: the pipeline in-process (batches of 32), the seed-style FastAPI server, and this app (Gradio's
@@ -144,9 +144,9 @@ def cold_start(folder: Path) -> tuple[float, float]:
 
 def main(argv=None):
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument("--quick", action="store_true", help="1 round, 5 s loads: under 3 minutes on a quiet machine")
+    p.add_argument("--quick", action="store_true", help="1 round, 5 s loads")
     p.add_argument("--rounds", type=int, help="interleaved rounds (default 3; 1 with --quick)")
-    p.add_argument("--seconds", type=float, help="length of each load (default 12; 6 with --quick)")
+    p.add_argument("--seconds", type=float, help="length of each load (default 12; 5 with --quick)")
     p.add_argument("--clients", type=int, default=32)
     p.add_argument("--max-requests", type=int, default=5000, help="cap on requests per load")
     p.add_argument("--models", default=os.path.join(tempfile.gettempdir(), "playground-bench"),
