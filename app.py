@@ -7,6 +7,7 @@ import os
 
 import gradio as gr
 
+from runtime.batching import Batcher, BatchSettings
 from runtime.config import Config
 from runtime.devices import DeviceManager
 from runtime.models import ModelCache
@@ -21,10 +22,13 @@ INTRO = (
 )
 
 
-def build_demo(config: Config | None = None, models: ModelCache | None = None) -> gr.Blocks:
-    """The whole UI: a tab per modality, in it a tab per task, all sharing one model cache."""
+def build_demo(
+    config: Config | None = None, models: ModelCache | None = None, batcher: Batcher | None = None
+) -> gr.Blocks:
+    """The whole UI: a tab per modality, in it a tab per task, all sharing one model cache and one batcher."""
     config = config or Config.load(os.environ.get("PLAYGROUND_CONFIG"))
     models = models or ModelCache(DeviceManager(config.device, config.dtype), config.memory_budget)
+    batcher = batcher or Batcher(BatchSettings(config.batch_size, config.batch_wait_ms))
     with gr.Blocks(title="Pipeline Playground") as demo:
         gr.Markdown(INTRO)
         with gr.Tabs():
@@ -33,11 +37,11 @@ def build_demo(config: Config | None = None, models: ModelCache | None = None) -
                     with gr.Tabs():
                         for task in tasks:
                             with gr.Tab(task.title, id=task.name):
-                                build_tab(task, config, models)
+                                build_tab(task, config, models, batcher)
     return demo
 
 
-def build_tab(task: Task, config: Config, models: ModelCache) -> None:
+def build_tab(task: Task, config: Config, models: ModelCache, batcher: Batcher) -> None:
     choices = config.choices(task)
     if task.description:
         gr.Markdown(task.description)
@@ -61,9 +65,16 @@ def build_tab(task: Task, config: Config, models: ModelCache) -> None:
     if task.examples:
         gr.Examples([list(row) for row in task.examples], inputs=inputs, label="Examples")
     run.click(
-        make_handler(task, config, models), [model, *inputs, *params], [*outputs, raw, status],
-        api_name=task.api_name,
+        make_handler(task, config, models, batcher), [model, *inputs, *params], [*outputs, raw, status],
+        api_name=task.api_name, **queue_settings(task, config, batcher),
     )
+
+
+def queue_settings(task: Task, config: Config, batcher: Batcher) -> dict:
+    """Batched tasks let enough requests in to fill a batch while one runs; the others share one limit."""
+    if batcher.merges(task):
+        return {"concurrency_limit": 2 * config.batch_size, "concurrency_id": f"{task.name}-batched"}
+    return {"concurrency_limit": config.concurrency, "concurrency_id": "model"}  # one cap on unbatched model work
 
 
 def parse_args(argv=None) -> argparse.Namespace:
@@ -78,6 +89,9 @@ def parse_args(argv=None) -> argparse.Namespace:
     p.add_argument("--memory-budget", help="weights kept loaded at most, e.g. 8GB; least recently used go first")
     p.add_argument("--allow-any-model", action="store_true", default=None, help="visitors may type any Hub id")
     p.add_argument("--allow-local-paths", action="store_true", default=None, help="...and any folder on this server")
+    p.add_argument("--batch-size", type=int, help="most concurrent requests merged into one pipeline call; 1: off")
+    p.add_argument("--batch-wait-ms", type=float, help="how long a request waits for others to batch with")
+    p.add_argument("--concurrency", type=int, help="unbatched model calls running at once, all tasks together")
     p.add_argument("--max-file-size", default="50mb", help="largest upload accepted")
     p.add_argument("--build-tiny-models", metavar="DIR", help="write tiny random models + DIR/playground.json; exit")
     return p.parse_args(argv)
@@ -95,12 +109,17 @@ def main(argv=None) -> None:
     config = Config.load(
         args.config, device=args.device, dtype=args.dtype, memory_budget=args.memory_budget, preload=args.preload,
         allow_any_model=args.allow_any_model, allow_local_paths=args.allow_local_paths,
+        batch_size=args.batch_size, batch_wait_ms=args.batch_wait_ms, concurrency=args.concurrency,
     )
     models = ModelCache(DeviceManager(config.device, config.dtype), config.memory_budget)
     for task, choice in config.preload_list(REGISTRY):
         models.get(task, choice)
     demo = build_demo(config, models)
-    demo.queue().launch(server_name=args.host, server_port=args.port, share=args.share, max_file_size=args.max_file_size)
+    # no demo.queue(): Blocks already queues, and each queue() call rebuilds the whole FastAPI app (slower start)
+    demo.launch(
+        server_name=args.host, server_port=args.port, share=args.share, max_file_size=args.max_file_size,
+        max_threads=max(40, 4 * config.batch_size + config.concurrency),  # two batched tasks filling at once
+    )
 
 
 def __getattr__(name):

@@ -58,6 +58,9 @@ class Config:
     dtype: str = "auto"
     preload: tuple[str, ...] = ()  # "task=model" or "task" (its default) or "all"
     limits: Limits = Limits()
+    batch_size: int = 32  # most concurrent requests merged into one pipeline call (1: no batching)
+    batch_wait_ms: float = 5.0  # how long a request waits for others to batch with
+    concurrency: int = 2  # model calls of unbatched tasks running at once, all tasks together
 
     def choices(self, task: Task) -> tuple[ModelChoice, ...]:
         return self.models.get(task.name) or tuple(ModelChoice(m) for m in task.models)
@@ -93,7 +96,8 @@ class Config:
         """Reads the JSON config file (if any), then env PLAYGROUND_*, then explicit overrides (None = unset)."""
         data = json.loads(Path(path).read_text()) if path else {}
         base = Path(path).parent if path else Path.cwd()
-        for key in ("allow_any_model", "allow_local_paths", "memory_budget", "device", "dtype", "preload"):
+        for key in ("allow_any_model", "allow_local_paths", "memory_budget", "device", "dtype", "preload",
+                    "batch_size", "batch_wait_ms", "concurrency"):
             env = os.environ.get(f"PLAYGROUND_{key.upper()}")
             if env is not None:
                 data[key] = env.lower() in ("1", "true", "yes") if key.startswith("allow") else env
@@ -113,6 +117,9 @@ class Config:
             dtype=data.get("dtype", "auto"),
             preload=(preload,) if isinstance(preload, str) else tuple(preload),
             limits=Limits(**limits),
+            batch_size=max(1, int(data.get("batch_size", 32))),
+            batch_wait_ms=max(0.0, float(data.get("batch_wait_ms", 5.0))),
+            concurrency=max(1, int(data.get("concurrency", 2))),
         )
 
 

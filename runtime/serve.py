@@ -9,6 +9,7 @@ from typing import Any
 import gradio as gr
 import numpy as np
 
+from .batching import Batcher
 from .config import Config
 from .errors import UserError
 from .models import ModelCache, describe
@@ -17,8 +18,12 @@ from .spec import Task
 log = logging.getLogger(__name__)
 
 
-def make_handler(task: Task, config: Config, models: ModelCache):
-    """The function behind a tab's Run button and its API endpoint: (model, *inputs, *params) -> outputs."""
+def make_handler(task: Task, config: Config, models: ModelCache, batcher: Batcher | None = None):
+    """The function behind a tab's Run button and its API endpoint: (model, *inputs, *params) -> outputs.
+
+    With a batcher, concurrent requests of a batchable task share one pipeline call (see runtime/batching.py).
+    """
+    run_call = batcher.call if batcher else Task.call
     wants_limits = "limits" in inspect.signature(task.prepare).parameters
 
     def start(model_id, values, progress):
@@ -49,7 +54,7 @@ def make_handler(task: Task, config: Config, models: ModelCache):
             with user_errors(task):
                 choice, loaded, call = start(model_id, values, progress)
                 begin = time.perf_counter()
-                result = task.call(loaded.pipe, call, progress)
+                result = run_call(task, loaded.pipe, call, progress)
                 return answer(result, values, choice, loaded, time.perf_counter() - begin)
 
     handler.__name__ = task.api_name

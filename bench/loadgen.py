@@ -1,0 +1,135 @@
+"""Load generator: N client threads speaking plain HTTP (no gradio_client: it costs ~80 ms of CPU per request)."""
+
+import argparse
+import http.client
+import json
+import statistics
+import sys
+import threading
+import time
+from urllib.parse import urlsplit
+
+
+class Endpoint:
+    """One keep-alive HTTP connection that calls a Gradio event, or the seed server, and returns the outputs."""
+
+    def __init__(self, url: str, kind: str, api_name: str = "text_classification"):
+        parts = urlsplit(url)
+        self.host, self.port, self.kind, self.api_name = parts.hostname, parts.port, kind, api_name
+        self.conn = http.client.HTTPConnection(self.host, self.port, timeout=120)
+
+    def _request(self, method: str, path: str, body=None) -> tuple[int, bytes]:
+        data = json.dumps(body).encode() if body is not None else None
+        headers = {"Content-Type": "application/json"} if data else {}
+        for attempt in (0, 1):  # a server may close an idle keep-alive connection: reconnect once
+            try:
+                self.conn.request(method, path, data, headers)
+                response = self.conn.getresponse()
+                return response.status, response.read()
+            except (http.client.HTTPException, ConnectionError):
+                self.conn.close()
+                self.conn = http.client.HTTPConnection(self.host, self.port, timeout=120)
+                if attempt:
+                    raise
+
+    def call(self, data: list):
+        """The event's output values; raises RuntimeError with the server's message on an error event."""
+        if self.kind == "seed":  # the reference peer: POST {"text": ...} -> the pipeline's result
+            status, body = self._request("POST", "/classify", {"model": data[0], "text": data[1], "top_k": data[2]})
+            if status != 200:
+                raise RuntimeError(body.decode())
+            return json.loads(body)
+        if self.kind == "run":  # gradio's direct route (no queue, no event stream)
+            status, body = self._request("POST", f"/gradio_api/run/{self.api_name}", {"data": data})
+            reply = json.loads(body)
+            if status != 200:
+                raise RuntimeError(reply.get("error") or body.decode())
+            return reply["data"]
+        status, body = self._request("POST", f"/gradio_api/call/{self.api_name}", {"data": data})
+        if status != 200:
+            raise RuntimeError(body.decode())
+        event_id = json.loads(body)["event_id"]
+        _, stream = self._request("GET", f"/gradio_api/call/{self.api_name}/{event_id}")
+        event = None
+        for line in stream.decode().splitlines():
+            if line.startswith("event:"):
+                event = line.split(":", 1)[1].strip()
+            elif line.startswith("data:") and event in ("complete", "error"):
+                payload = json.loads(line[5:].strip() or "null")
+                if event == "error":
+                    raise RuntimeError(payload or "error")
+                return payload
+        raise RuntimeError(f"no result in the event stream: {stream[:200]!r}")
+
+    def close(self):
+        self.conn.close()
+
+
+def run_load(url: str, kind: str, model: str, texts: list[str], clients: int, seconds: float, max_requests: int,
+             warmup: int = 0) -> dict:
+    """`clients` threads call back to back, each with its own texts, until time or count runs out."""
+    for i in range(warmup):
+        endpoint = Endpoint(url, kind)
+        endpoint.call([model, texts[i % len(texts)], 1])
+        endpoint.close()
+    latencies, errors, lock = [], [], threading.Lock()
+    sent = [0]
+    stop = time.perf_counter() + seconds
+    start_gate = threading.Barrier(clients + 1)
+
+    def client(index: int):
+        endpoint = Endpoint(url, kind)
+        start_gate.wait()
+        n = 0
+        while time.perf_counter() < stop:
+            with lock:
+                if sent[0] >= max_requests:
+                    break
+                sent[0] += 1
+            text = texts[(index + clients * n) % len(texts)]
+            n += 1
+            begin = time.perf_counter()
+            try:
+                endpoint.call([model, text, 1])
+            except Exception as error:  # counted, not fatal: the table shows them
+                with lock:
+                    errors.append(str(error)[:200])
+                continue
+            with lock:
+                latencies.append(time.perf_counter() - begin)
+        endpoint.close()
+
+    threads = [threading.Thread(target=client, args=(i,)) for i in range(clients)]
+    for t in threads:
+        t.start()
+    start_gate.wait()
+    begin = time.perf_counter()
+    for t in threads:
+        t.join()
+    elapsed = time.perf_counter() - begin
+    return {
+        "ok": len(latencies), "errors": len(errors), "first_error": errors[0] if errors else None,
+        "seconds": elapsed, "per_second": len(latencies) / elapsed if elapsed else 0.0,
+        "p50_ms": statistics.median(latencies) * 1000 if latencies else None,
+    }
+
+
+def main(argv=None):
+    p = argparse.ArgumentParser(description=__doc__)
+    p.add_argument("--url", required=True)
+    p.add_argument("--kind", choices=("call", "run", "seed"), required=True)
+    p.add_argument("--model", required=True)
+    p.add_argument("--texts", required=True, help="JSON file: a list of texts")
+    p.add_argument("--clients", type=int, default=32)
+    p.add_argument("--seconds", type=float, default=10)
+    p.add_argument("--max-requests", type=int, default=100_000)
+    p.add_argument("--warmup", type=int, default=4)
+    args = p.parse_args(argv)
+    texts = json.load(open(args.texts))
+    result = run_load(args.url, args.kind, args.model, texts, args.clients, args.seconds, args.max_requests,
+                      args.warmup)
+    json.dump(result, sys.stdout)
+
+
+if __name__ == "__main__":
+    main()

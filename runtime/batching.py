@@ -1,0 +1,101 @@
+"""Dynamic batching: concurrent requests for the same model and parameters run as one batched pipeline call."""
+
+import threading
+import time
+from concurrent.futures import Future
+from dataclasses import dataclass
+
+from .spec import Call, Task
+
+
+@dataclass(frozen=True)
+class BatchSettings:
+    """How requests are merged; `max_size` 1 turns batching off."""
+
+    max_size: int = 32  # on 2 CPU cores sent/s still rose from batch 16 to 32 (BERT-base +10-35%, tiny +2-4x)
+    max_wait_ms: float = 5.0  # how long a lone request waits for company before running alone
+
+
+class _Batch:
+    """Requests waiting to run together: their calls and one future each."""
+
+    def __init__(self):
+        self.calls: list[Call] = []
+        self.futures: list[Future] = []
+        self.full = threading.Event()
+
+
+class Batcher:
+    """Merges concurrent `task.call`s on one pipeline into `pipe([inputs...], batch_size=n, **kwargs)`.
+
+    The first request of a batch leads: it waits up to `max_wait_ms` (or until the batch is full), then for the
+    model to be free (requests arriving meanwhile still join), and runs the batch. Every caller gets its own
+    result; if the batched call fails, each request is retried alone, so a bad input fails only its own caller.
+    Only tasks that are `batchable`, do not stream and have no custom `run` are merged; others run as before.
+    """
+
+    def __init__(self, settings: BatchSettings = BatchSettings()):
+        self.settings = settings
+        self._lock = threading.Lock()
+        self._open: dict[tuple, _Batch] = {}  # batch still accepting requests, per (pipeline, kwargs)
+        self._busy: dict[int, threading.Lock] = {}  # one per pipeline: its batches run one at a time
+        self.sizes: list[int] = []  # sizes of the batches run so far (recent ones), for tests and the bench
+
+    def merges(self, task: Task) -> bool:
+        return task.batchable and not task.streams and task.run is None and self.settings.max_size > 1
+
+    def call(self, task: Task, pipe, call: Call, progress=None):
+        """`task.call(pipe, call)`, batched with concurrent calls where the task allows it."""
+        key = self._key(pipe, call) if self.merges(task) else None
+        if key is None:
+            return task.call(pipe, call, progress)
+        future: Future = Future()
+        with self._lock:
+            batch = self._open.get(key)
+            leads = batch is None
+            if leads:
+                batch = self._open[key] = _Batch()
+                busy = self._busy.setdefault(id(pipe), threading.Lock())
+            batch.calls.append(call)
+            batch.futures.append(future)
+            if len(batch.calls) >= self.settings.max_size:
+                del self._open[key]  # full: later requests start a new batch
+                batch.full.set()
+        if leads:
+            batch.full.wait(self.settings.max_wait_ms / 1000)
+            with busy:
+                with self._lock:
+                    if self._open.get(key) is batch:
+                        del self._open[key]
+                self._run(task, pipe, batch)
+        return future.result()
+
+    @staticmethod
+    def _key(pipe, call: Call) -> tuple | None:
+        try:
+            kwargs = tuple(sorted(call.kwargs.items()))
+            hash(kwargs)
+        except TypeError:  # unhashable parameters: run alone rather than guess equality
+            return None
+        return (id(pipe), kwargs)
+
+    def _run(self, task: Task, pipe, batch: _Batch) -> None:
+        calls, futures = batch.calls, batch.futures
+        self.sizes = [*self.sizes[-999:], len(calls)]
+        if len(calls) == 1:
+            results = None
+        else:
+            try:
+                results = pipe([c.inputs for c in calls], batch_size=len(calls), **calls[0].kwargs)
+                if not isinstance(results, list) or len(results) != len(calls):
+                    results = None  # not one result per input: fall back to calls one by one
+            except Exception:
+                results = None  # one bad input spoils the batch: retry each alone to find whose it is
+        for i, (call, future) in enumerate(zip(calls, futures)):
+            if results is not None:
+                future.set_result(results[i])
+                continue
+            try:
+                future.set_result(task.call(pipe, call))
+            except Exception as error:
+                future.set_exception(error)

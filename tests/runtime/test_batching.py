@@ -1,0 +1,145 @@
+"""Dynamic batching: merged calls give every caller its own result, a bad input fails only its caller."""
+
+import threading
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import pytest
+
+from app import build_demo, parse_args, queue_settings
+from bench.loadgen import Endpoint
+from runtime.batching import Batcher, BatchSettings
+from runtime.config import Config
+from runtime.spec import Call
+from tasks import REGISTRY
+
+ROOT = Path(__file__).resolve().parents[2]
+SENTENCES = [f"sentence {i}: " + " ".join(["the cat sat on the mat", "a terrible boring film", "I love it"][i % 3:])
+             + " and " * (i % 5) + "end" for i in range(16)]
+
+
+def pipeline_of(task, folder):
+    from transformers import pipeline
+
+    return pipeline(task.name, model=folder)
+
+
+def same_result(a, b):
+    """Equal labels in the same order, scores equal up to float noise (padding in a batch)."""
+    if isinstance(a, dict):
+        return a.keys() == b.keys() and all(same_result(a[k], b[k]) for k in a)
+    if isinstance(a, list):
+        return len(a) == len(b) and all(same_result(x, y) for x, y in zip(a, b))
+    if isinstance(a, float):
+        return abs(a - b) < 1e-4
+    return a == b
+
+
+def concurrently(fn, items, threads=16):
+    with ThreadPoolExecutor(threads) as pool:
+        futures = [pool.submit(fn, item) for item in items]
+        return [f.exception() or f.result() for f in futures]
+
+
+@pytest.mark.parametrize("task", [t for t in REGISTRY.values() if Batcher().merges(t)], ids=lambda t: t.name)
+def test_every_batchable_task_gives_each_caller_its_own_result(task, tiny):
+    """16 threads, each with an example input of the task, merged into batches: each equals its single call."""
+    pipe = pipeline_of(task, tiny(task.name))
+    rows = [tuple(str(ROOT / v) if isinstance(v, str) and (ROOT / v).is_file() else v for v in row)
+            for row in task.examples]
+    calls = [task.prepare(*rows[i % len(rows)]) for i in range(16)]
+    alone = [task.call(pipe, c) for c in calls]
+    batcher = Batcher(BatchSettings(max_size=8, max_wait_ms=200))
+    merged = concurrently(lambda c: batcher.call(task, pipe, c), calls)
+    assert max(batcher.sizes) > 1 and sum(batcher.sizes) == 16  # really merged, and each call run once
+    for got, want in zip(merged, alone):
+        assert same_result(got, want)
+        assert task.present(got, *rows[0]) is not None  # the adapter reads a merged result like a single one
+
+
+def test_a_bad_input_fails_only_its_own_caller(tiny):
+    """A batch whose pipeline call fails is retried item by item: the bad input's caller gets the error."""
+    task = REGISTRY["text-classification"]
+    pipe = pipeline_of(task, tiny(task.name))
+    good = [task.prepare(s, 2) for s in SENTENCES[:15]]
+    calls = good[:7] + [Call(12345, good[0].kwargs)] + good[7:]  # not a text: the tokenizer raises for it
+    batcher = Batcher(BatchSettings(max_size=16, max_wait_ms=200))
+    results = concurrently(lambda c: batcher.call(task, pipe, c), calls)
+    assert isinstance(results[7], Exception)
+    ok = results[:7] + results[8:]
+    assert all(same_result(got, task.call(pipe, c)) for got, c in zip(ok, good))
+    assert max(batcher.sizes) > 1
+
+
+def test_calls_with_other_parameters_or_unbatchable_tasks_run_alone(tiny):
+    task = REGISTRY["text-classification"]
+    pipe = pipeline_of(task, tiny(task.name))
+    batcher = Batcher(BatchSettings(max_size=16, max_wait_ms=100))
+    calls = [task.prepare(SENTENCES[i], 1 + i % 2) for i in range(8)]  # two top_k values: two batches
+    results = concurrently(lambda c: batcher.call(task, pipe, c), calls, threads=8)
+    assert [len(r) for r in results] == [1 + i % 2 for i in range(8)]
+    assert sorted(batcher.sizes) == [4, 4]
+    asr = REGISTRY["automatic-speech-recognition"]  # custom run: never merged
+    assert not batcher.merges(asr) and not Batcher(BatchSettings(max_size=1)).merges(task)
+
+
+def test_batch_settings_come_from_flags_env_and_config_file(tmp_path, monkeypatch):
+    args = parse_args(["--batch-size", "8", "--batch-wait-ms", "2.5", "--concurrency", "3"])
+    config = Config.load(None, batch_size=args.batch_size, batch_wait_ms=args.batch_wait_ms,
+                         concurrency=args.concurrency)
+    assert (config.batch_size, config.batch_wait_ms, config.concurrency) == (8, 2.5, 3)
+    monkeypatch.setenv("PLAYGROUND_BATCH_SIZE", "4")
+    (tmp_path / "c.json").write_text('{"batch_wait_ms": 7}')
+    config = Config.load(tmp_path / "c.json")
+    assert (config.batch_size, config.batch_wait_ms, config.concurrency) == (4, 7.0, 2)
+    batcher = Batcher(BatchSettings(config.batch_size, config.batch_wait_ms))
+    assert queue_settings(REGISTRY["text-classification"], config, batcher)["concurrency_limit"] == 8
+    assert queue_settings(REGISTRY["automatic-speech-recognition"], config, batcher) == {
+        "concurrency_limit": 2, "concurrency_id": "model"}
+
+
+@pytest.fixture(scope="module")
+def batched_app(config):
+    """The whole app with its own batcher (to see its batch sizes), served on 127.0.0.1."""
+    batcher = Batcher(BatchSettings(max_size=8, max_wait_ms=50))
+    demo = build_demo(config, batcher=batcher)
+    try:
+        _, url, _ = demo.queue().launch(prevent_thread_lock=True, server_name="127.0.0.1", ssr_mode=False,
+                                        quiet=True, max_threads=64)
+        yield url, batcher
+    finally:
+        demo.close()
+
+
+def test_sixteen_concurrent_api_callers_each_get_their_own_result(batched_app, tiny):
+    """Through the real HTTP API, distinct texts: each answer equals the in-process single call on that text."""
+    url, batcher = batched_app
+    task, folder = REGISTRY["text-classification"], tiny("text-classification")
+    pipe = pipeline_of(task, folder)
+    want = [task.present(task.call(pipe, task.prepare(s, 2)))[0] for s in SENTENCES]
+    assert len({round(w["POSITIVE"], 6) for w in want}) > 8  # distinct inputs really give distinct answers
+    local = threading.local()
+
+    def ask(text):
+        local.endpoint = getattr(local, "endpoint", None) or Endpoint(url, "call")
+        return local.endpoint.call([folder, text, 2])
+
+    before = len(batcher.sizes)
+    answers = concurrently(ask, SENTENCES)
+    for answer, expected in zip(answers, want):
+        labels = {c["label"]: c["confidence"] for c in answer[0]["confidences"]}
+        assert labels.keys() == expected.keys()
+        assert all(abs(labels[k] - expected[k]) < 1e-4 for k in labels)
+    assert max(batcher.sizes[before:]) > 1
+
+
+def test_bad_requests_among_concurrent_ones_fail_alone(batched_app, tiny):
+    url, _ = batched_app
+    folder = tiny("text-classification")
+    texts = ["   " if i % 4 == 0 else s for i, s in enumerate(SENTENCES)]  # every 4th is empty
+    answers = concurrently(lambda t: Endpoint(url, "call").call([folder, t, 2]), texts)
+    for text, answer in zip(texts, answers):
+        if text.strip():
+            assert set(answer[0]["confidences"][0]) == {"label", "confidence"}
+        else:
+            assert isinstance(answer, RuntimeError) and "Type some text" in str(answer)
