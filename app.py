@@ -9,7 +9,7 @@ import gradio as gr
 from runtime.config import Config
 from runtime.devices import DeviceManager
 from runtime.models import ModelCache
-from runtime.serve import make_handler
+from runtime.serve import make_handler, plain_input_errors
 from runtime.spec import Task
 from tasks import REGISTRY
 
@@ -48,6 +48,7 @@ def build_tab(task: Task, config: Config, models: ModelCache) -> None:
                 info="Type any Hub id" if config.allow_any_model else None,
             )
             inputs = list(task.inputs())
+            plain_input_errors(inputs)
             with gr.Accordion("Parameters", open=False) as accordion:
                 params = list(task.params())
             accordion.visible = bool(params)
