@@ -55,6 +55,7 @@ class ModelCache:
                 self._evict(room_for=estimate_bytes(choice))
             start = time.perf_counter()
             try:
+                import_pipelines_once()
                 pipe = (task.load or load_pipeline)(task, choice, placement)  # a failure caches nothing
             except UserError:
                 raise
@@ -84,6 +85,16 @@ class ModelCache:
 
     def loaded(self) -> list[tuple]:
         return list(self._pipes)
+
+
+_first_import = threading.Lock()
+
+
+def import_pipelines_once() -> None:
+    """Imports transformers' pipelines under a lock: its lazy first import is not thread-safe (two models loading
+    at once on a cold server failed with "cannot import name 'pipeline' from 'transformers'")."""
+    with _first_import:
+        import transformers.pipelines  # noqa: F401
 
 
 def resident_bytes(pipe: Any) -> int:

@@ -1,6 +1,7 @@
 """Faults: models that fail to load say which and why, leave the cache clean, and streams release their threads."""
 
 import dataclasses
+import os
 import shutil
 import threading
 import time
@@ -153,3 +154,25 @@ def test_twenty_abandoned_generations_leave_no_threads(generator):
     assert settled_threads(before, seconds=60) == before  # each stops by itself once idle
     for stream in streams:  # and the readers end cleanly afterwards
         assert all(isinstance(text, str) for text in stream)
+
+
+def test_models_loading_at_once_on_a_cold_server_all_load(tiny_config):
+    """Two visitors' first requests at once used to fail: transformers' lazy first import is not thread-safe."""
+    import subprocess
+    import sys
+
+    code = (
+        "import threading; from runtime.config import Config; from runtime.models import ModelCache; "
+        "from tasks import REGISTRY; "
+        f"config = Config.load({str(tiny_config)!r}); cache = ModelCache(); errors = []\n"
+        "def load(task):\n"
+        "    try: cache.get(task, config.choices(task)[0])\n"
+        "    except Exception as error: errors.append(str(error))\n"
+        "threads = [threading.Thread(target=load, args=(t,)) for t in REGISTRY.values()]\n"
+        "[t.start() for t in threads]; [t.join() for t in threads]; print('ERRORS', errors)"
+    )
+    root = Path(__file__).resolve().parent.parent
+    done = subprocess.run([sys.executable, "-c", code], cwd=root, capture_output=True, text=True, timeout=300,
+                          env={**os.environ, "HF_HUB_OFFLINE": "1"})
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert "ERRORS []" in done.stdout, done.stdout
