@@ -9,7 +9,7 @@ import gradio as gr
 from runtime.config import Config
 from runtime.devices import DeviceManager
 from runtime.models import ModelCache
-from runtime.serve import make_handler, plain_input_errors
+from runtime.serve import make_handler, plain_input_errors, polite_when_full
 from runtime.spec import Task
 from tasks import REGISTRY
 
@@ -79,6 +79,8 @@ def parse_args(argv=None) -> argparse.Namespace:
     p.add_argument("--allow-any-model", action="store_true", default=None, help="visitors may type any Hub id")
     p.add_argument("--allow-local-paths", action="store_true", default=None, help="...and any folder on this server")
     p.add_argument("--max-file-size", default="50mb", help="largest upload accepted")
+    p.add_argument("--queue-size", type=int, default=int(os.environ.get("PLAYGROUND_QUEUE_SIZE", 64)),
+                   help="requests waiting at most; more are told the server is busy (0: no limit)")
     p.add_argument("--build-tiny-models", metavar="DIR", help="write tiny random models + DIR/playground.json; exit")
     return p.parse_args(argv)
 
@@ -100,7 +102,7 @@ def main(argv=None) -> None:
     for task, choice in config.preload_list(REGISTRY):
         models.get(task, choice)
     demo = build_demo(config, models)
-    demo.queue().launch(server_name=args.host, server_port=args.port, share=args.share, max_file_size=args.max_file_size)
+    polite_when_full(demo.queue(max_size=args.queue_size or None)).launch(server_name=args.host, server_port=args.port, share=args.share, max_file_size=args.max_file_size)
 
 
 def __getattr__(name):

@@ -110,6 +110,22 @@ def _said_plainly(component, preprocess):
     return checked
 
 
+BUSY = "The server is busy: too many requests are waiting. Please try again in a minute."
+
+
+def polite_when_full(demo: gr.Blocks) -> gr.Blocks:
+    """A full queue (demo.queue(max_size=...)) answers visitors with BUSY instead of gradio's 'Queue is full. Max
+    size is N and size is M.' (gradio offers no setting for the wording; its queue's push is wrapped per demo)."""
+    push = demo._queue.push
+
+    async def push_or_busy(*args, **kwargs):
+        accepted, detail, state = await push(*args, **kwargs)
+        return (accepted, BUSY, state) if state == "queue_full" else (accepted, detail, state)
+
+    demo._queue.push = push_or_busy
+    return demo
+
+
 def status_line(model: str, loaded, seconds: float) -> str:
     load = f"loaded in {loaded.load_seconds:.2f} s" if loaded.load_seconds else "from cache"
     return f"**{model}** · {loaded.placement} · model {load} · inference {seconds * 1000:.0f} ms"
