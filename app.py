@@ -102,7 +102,9 @@ def main(argv=None) -> None:
     for task, choice in config.preload_list(REGISTRY):
         models.get(task, choice)
     demo = build_demo(config, models)
-    polite_when_full(demo.queue(max_size=args.queue_size or None)).launch(server_name=args.host, server_port=args.port, share=args.share, max_file_size=args.max_file_size)
+    polite_when_full(demo.queue(max_size=args.queue_size or None)).launch(
+        server_name=args.host, server_port=args.port, share=args.share, max_file_size=args.max_file_size
+    )
 
 
 def __getattr__(name):

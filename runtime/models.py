@@ -107,7 +107,7 @@ def resident_bytes(pipe: Any) -> int:
     return sum(t.numel() * t.element_size() for t in tensors.values())
 
 
-WEIGHT_SUFFIXES = (".safetensors", ".bin", ".pt", ".pth", ".ckpt")
+WEIGHT_SUFFIXES = (".safetensors", ".bin", ".pt", ".pth", ".ckpt", ".h5", ".msgpack", ".onnx", ".gguf")
 
 
 def estimate_bytes(choice: ModelChoice) -> int:
