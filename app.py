@@ -11,7 +11,7 @@ from runtime.batching import Batcher, BatchSettings
 from runtime.config import Config
 from runtime.devices import DeviceManager
 from runtime.models import ModelCache
-from runtime.serve import make_handler
+from runtime.serve import make_handler, plain_input_errors, polite_when_full
 from runtime.spec import Task
 from tasks import REGISTRY
 
@@ -53,6 +53,7 @@ def build_tab(task: Task, config: Config, models: ModelCache, batcher: Batcher) 
                 info="Type any Hub id" if config.allow_any_model else None,
             )
             inputs = list(task.inputs())
+            plain_input_errors(inputs)
             with gr.Accordion("Parameters", open=False) as accordion:
                 params = list(task.params())
             accordion.visible = bool(params)
@@ -93,6 +94,8 @@ def parse_args(argv=None) -> argparse.Namespace:
     p.add_argument("--batch-wait-ms", type=float, help="how long a request waits for others to batch with")
     p.add_argument("--concurrency", type=int, help="unbatched model calls running at once, all tasks together")
     p.add_argument("--max-file-size", default="50mb", help="largest upload accepted")
+    p.add_argument("--queue-size", type=int, default=int(os.environ.get("PLAYGROUND_QUEUE_SIZE", 64)),
+                   help="requests waiting at most; more are told the server is busy (0: no limit)")
     p.add_argument("--build-tiny-models", metavar="DIR", help="write tiny random models + DIR/playground.json; exit")
     return p.parse_args(argv)
 
@@ -115,8 +118,7 @@ def main(argv=None) -> None:
     for task, choice in config.preload_list(REGISTRY):
         models.get(task, choice)
     demo = build_demo(config, models)
-    # no demo.queue(): Blocks already queues, and each queue() call rebuilds the whole FastAPI app (slower start)
-    demo.launch(
+    polite_when_full(demo.queue(max_size=args.queue_size or None)).launch(  # queue() once: it rebuilds the app
         server_name=args.host, server_port=args.port, share=args.share, max_file_size=args.max_file_size,
         max_threads=max(40, 4 * config.batch_size + config.concurrency),  # two batched tasks filling at once
     )

@@ -2,6 +2,7 @@
 
 import logging
 import os
+import re
 import threading
 import time
 from collections import OrderedDict
@@ -53,7 +54,14 @@ class ModelCache:
                     return Loaded(self._pipes[key], placement, 0.0)
                 self._evict(room_for=estimate_bytes(choice))
             start = time.perf_counter()
-            pipe = (task.load or load_pipeline)(task, choice, placement)  # a failure caches nothing
+            try:
+                import_pipelines_once()
+                pipe = (task.load or load_pipeline)(task, choice, placement)  # a failure caches nothing
+            except UserError:
+                raise
+            except Exception as error:  # a task's own load: still name the model and the cause
+                self.devices.release()  # what a failed load allocated (e.g. half a model before OOM) goes back
+                raise ModelLoadError(f"Could not load '{choice.display}' for {task.title}: {describe(error)}") from error
             seconds = time.perf_counter() - start
             with self._lock:
                 self._pipes[key], self._sizes[key] = pipe, resident_bytes(pipe)
@@ -79,6 +87,16 @@ class ModelCache:
         return list(self._pipes)
 
 
+_first_import = threading.Lock()
+
+
+def import_pipelines_once() -> None:
+    """Imports transformers' pipelines under a lock: its lazy first import is not thread-safe (two models loading
+    at once on a cold server failed with "cannot import name 'pipeline' from 'transformers'")."""
+    with _first_import:
+        import transformers.pipelines  # noqa: F401
+
+
 def resident_bytes(pipe: Any) -> int:
     """Bytes of weights a pipeline holds: its torch modules' parameters and buffers, counted once."""
     import torch
@@ -87,6 +105,9 @@ def resident_bytes(pipe: Any) -> int:
     modules += [v for v in getattr(pipe, "components", {}).values() if isinstance(v, torch.nn.Module)]  # diffusers
     tensors = {id(t): t for m in modules for t in (*m.parameters(), *m.buffers())}
     return sum(t.numel() * t.element_size() for t in tensors.values())
+
+
+WEIGHT_SUFFIXES = (".safetensors", ".bin", ".pt", ".pth", ".ckpt", ".h5", ".msgpack", ".onnx", ".gguf")
 
 
 def estimate_bytes(choice: ModelChoice) -> int:
@@ -105,6 +126,11 @@ def model_source(choice: ModelChoice) -> str:
             raise ModelLoadError(f"The model folder {choice.id} does not exist on this server.")
         if not any((folder / name).exists() for name in ("config.json", "model_index.json")):
             raise ModelLoadError(f"The folder {choice.id} holds no model (no config.json in it).")
+        if not any(f.suffix in WEIGHT_SUFFIXES for f in folder.rglob("*")):
+            raise ModelLoadError(
+                f"The model folder of '{choice.display}' has no weights file (model.safetensors or "
+                "pytorch_model.bin): its download or copy is incomplete."
+            )
         return str(folder)
     if offline():
         from huggingface_hub import try_to_load_from_cache
@@ -170,6 +196,9 @@ def describe(error: BaseException) -> str:
     text = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
     if "out of memory" in text.lower() or isinstance(error, MemoryError):
         return "the server ran out of memory."
+    if "deserializ" in text.lower() or type(error).__name__ == "SafetensorError":
+        text = f"its weights file is damaged or incomplete ({text[0].lower()}{text[1:]})"
+    text = re.sub(r"<class '(?:[\w.]+\.)?(\w+)'>", r"\1", text)  # <class 'transformers...BertModel'> -> BertModel
     for name in ("HF_TOKEN", "HUGGING_FACE_HUB_TOKEN"):
         secret = os.environ.get(name)
         if secret:

@@ -34,8 +34,8 @@ def make_handler(task: Task, config: Config, models: ModelCache, batcher: Batche
         call = task.prepare(*values, limits=config.limits) if wants_limits else task.prepare(*values)
         return choice, loaded, call
 
-    def answer(result, values, choice, loaded, seconds):
-        line = status_line(choice.display, loaded, seconds)
+    def answer(result, values, choice, loaded, call, seconds):
+        line = status_line(choice.display, loaded, seconds) + truncation_note(loaded.pipe, call)
         return (*task.present(result, *values), jsonable(result), line)
 
     if task.streams:
@@ -46,7 +46,7 @@ def make_handler(task: Task, config: Config, models: ModelCache, batcher: Batche
                 begin = time.perf_counter()
                 with contextlib.closing(task.call(loaded.pipe, call)) as partials:  # Stop closes it: work ends
                     for partial in partials:
-                        yield answer(partial, values, choice, loaded, time.perf_counter() - begin)
+                        yield answer(partial, values, choice, loaded, call, time.perf_counter() - begin)
 
     else:
 
@@ -55,7 +55,7 @@ def make_handler(task: Task, config: Config, models: ModelCache, batcher: Batche
                 choice, loaded, call = start(model_id, values, progress)
                 begin = time.perf_counter()
                 result = run_call(task, loaded.pipe, call, progress)
-                return answer(result, values, choice, loaded, time.perf_counter() - begin)
+                return answer(result, values, choice, loaded, call, time.perf_counter() - begin)
 
     handler.__name__ = task.api_name
     return handler
@@ -73,6 +73,62 @@ def user_errors(task: Task):
     except Exception as error:
         log.exception("%s failed", task.name)
         raise gr.Error(f"The model could not process this input: {describe(error)}", print_exception=False) from error
+
+
+def truncation_note(pipe, call) -> str:
+    """Tells the user when their text was longer than the model's window and only its start was read."""
+    tokenizer = getattr(pipe, "tokenizer", None)
+    limit = getattr(tokenizer, "model_max_length", None)
+    text = call.inputs
+    if not (call.kwargs.get("truncation") and isinstance(text, str) and limit and limit < 1_000_000):
+        return ""
+    if len(text) <= limit:  # a token covers at least one character: cannot be over the window
+        return ""
+    tokens = len(tokenizer(text, truncation=False, verbose=False)["input_ids"])
+    return f" · input cut to the model's first {limit} of {tokens} tokens" if tokens > limit else ""
+
+
+def plain_input_errors(components) -> None:
+    """Gradio decodes some uploads itself (gr.Image opens the file) and reports failures as a generic error;
+    this makes such a failure say, in a sentence, what is wrong with the file."""
+    for component in components:
+        component.preprocess = _said_plainly(component, component.preprocess)
+
+
+def _said_plainly(component, preprocess):
+    if isinstance(component, gr.Image):
+        sentence = "That file is not an image this app can read (try a PNG or JPEG)."
+    elif isinstance(component, gr.Audio):
+        sentence = "That file is not audio this app can read (try WAV, FLAC, OGG, MP3 or M4A)."
+    else:
+        sentence = f"The {component.label or 'input'} could not be read; check it and try again."
+
+    def checked(payload):
+        try:
+            return preprocess(payload)
+        except gr.Error:
+            raise
+        except Exception as error:
+            log.info("could not read an input of %s: %s", type(component).__name__, error)
+            raise gr.Error(sentence, print_exception=False) from error
+
+    return checked
+
+
+BUSY = "The server is busy: too many requests are waiting. Please try again in a minute."
+
+
+def polite_when_full(demo: gr.Blocks) -> gr.Blocks:
+    """A full queue (demo.queue(max_size=...)) answers visitors with BUSY instead of gradio's 'Queue is full. Max
+    size is N and size is M.' (gradio offers no setting for the wording; its queue's push is wrapped per demo)."""
+    push = demo._queue.push
+
+    async def push_or_busy(*args, **kwargs):
+        accepted, detail, state = await push(*args, **kwargs)
+        return (accepted, BUSY, state) if state == "queue_full" else (accepted, detail, state)
+
+    demo._queue.push = push_or_busy
+    return demo
 
 
 def status_line(model: str, loaded, seconds: float) -> str:

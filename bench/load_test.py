@@ -1,0 +1,310 @@
+"""Bounded loopback load test: concurrent clients speak the HTTP API, every answer is checked against its own input.
+
+    python bench/load_test.py                       # 300 requests, 16 clients, every task, tiny models
+    python bench/load_test.py --requests 60 --clients 8
+
+Builds the tiny models, launches `app.py` on 127.0.0.1 on a free port, warms it up, sends the requests mixed
+across every task in the registry (POST /gradio_api/call/<api_name>, then reads the event stream), compares each
+answer's raw JSON with the same call made in this process on the same tiny model (so an answer given to the
+wrong request shows), and prints throughput, latency percentiles and the server's RSS after warm-up and after
+the run. It stops by itself: at most --max-seconds, then the server is terminated.
+"""
+
+import argparse
+import inspect
+import json
+import math
+import os
+import socket
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import wave
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+
+@dataclass
+class Request:
+    task: object  # runtime.spec.Task
+    model: str
+    values: list  # widget values: strings, or local file paths for file widgets
+    files: tuple  # indexes of values that are files to upload
+    expected: object = None  # raw JSON computed in-process
+
+
+def build_requests(tasks, models: dict, count: int, workdir: Path) -> list[Request]:
+    """`count` requests spread over the tasks, each with its own input (derived from the task's widget types)."""
+    import gradio as gr
+
+    from runtime.tiny import CORPUS
+
+    requests = []
+    usable = [t for t in tasks if t.name in models]
+    for i in range(count):
+        task = usable[i % len(usable)]
+        with gr.Blocks():
+            inputs, params = list(task.inputs()), list(task.params())
+        row = list(task.examples[0]) if task.examples else [None] * len(inputs)
+        values, files = [], []
+        for k, (widget, value) in enumerate(zip(inputs, row)):
+            first = k == 0  # the first input varies per request; the others keep the example's value
+            if isinstance(widget, gr.Textbox):
+                value = f"{value or CORPUS[i % len(CORPUS)]} Request {i}." if first else value
+            elif isinstance(widget, gr.Image):
+                value = image_file(workdir, i) if first else str(ROOT / value)
+                files.append(k)
+            elif isinstance(widget, gr.Audio):
+                value = audio_file(workdir, i) if first else str(ROOT / value)
+                files.append(k)
+            elif isinstance(widget, (gr.File, gr.Video)):
+                value = str(ROOT / value)
+                files.append(k)
+            values.append(value)
+        values += [p.value for p in params]
+        requests.append(Request(task, models[task.name], values, tuple(files)))
+    return requests
+
+
+def image_file(workdir: Path, i: int) -> str:
+    """A distinct small picture per request: colour bands that depend on i."""
+    import numpy as np
+    from PIL import Image
+
+    rng = np.random.default_rng(i)
+    pixels = (rng.random((48, 64, 3)) * 255).astype("uint8")
+    path = workdir / f"image-{i}.png"
+    Image.fromarray(pixels).save(path)
+    return str(path)
+
+
+def audio_file(workdir: Path, i: int) -> str:
+    """A distinct second of sound per request: a tone whose pitch depends on i, with some noise."""
+    import numpy as np
+
+    rate = 16000
+    t = np.arange(rate) / rate
+    rng = np.random.default_rng(i)
+    samples = 0.4 * np.sin(2 * math.pi * (200 + 37 * i) * t) + 0.05 * rng.standard_normal(rate)
+    path = workdir / f"audio-{i}.wav"
+    with wave.open(str(path), "wb") as out:
+        out.setnchannels(1), out.setsampwidth(2), out.setframerate(rate)
+        out.writeframes((np.clip(samples, -1, 1) * 32767).astype("<i2").tobytes())
+    return str(path)
+
+
+def expected_answers(requests: list[Request], config) -> None:
+    """The raw JSON each request should get, computed here with the same tiny model, one call at a time."""
+    from runtime.models import ModelCache
+    from runtime.serve import jsonable
+
+    models = ModelCache()
+    for r in requests:
+        choice = config.resolve(r.task, r.model)
+        pipe = models.get(r.task, choice).pipe
+        wants_limits = "limits" in inspect.signature(r.task.prepare).parameters
+        call = r.task.prepare(*r.values, limits=config.limits) if wants_limits else r.task.prepare(*r.values)
+        result = r.task.call(pipe, call)
+        if r.task.streams:
+            result = list(result)[-1]
+        r.expected = json.loads(json.dumps(jsonable(result)))
+
+
+def same(a, b, tolerance=1e-4) -> bool:
+    """Equal JSON, floats within tolerance (a batched forward pass rounds slightly differently)."""
+    if isinstance(a, float) or isinstance(b, float):
+        return isinstance(a, (int, float)) and isinstance(b, (int, float)) and abs(a - b) <= tolerance
+    if isinstance(a, dict) and isinstance(b, dict):
+        return a.keys() == b.keys() and all(same(a[k], b[k], tolerance) for k in a)
+    if isinstance(a, list) and isinstance(b, list):
+        return len(a) == len(b) and all(same(x, y, tolerance) for x, y in zip(a, b))
+    return a == b
+
+
+def send(http, url: str, r: Request, timeout: float = 120.0):
+    """One request through the HTTP API: upload its files, POST the call, read the event stream to the end."""
+    data = list(r.values)
+    for k in r.files:
+        with open(r.values[k], "rb") as f:
+            uploaded = http.post(f"{url}/gradio_api/upload", files={"files": (Path(r.values[k]).name, f)}, timeout=timeout)
+        uploaded.raise_for_status()
+        data[k] = {"path": uploaded.json()[0], "orig_name": Path(r.values[k]).name, "meta": {"_type": "gradio.FileData"}}
+    api = r.task.api_name
+    posted = http.post(f"{url}/gradio_api/call/{api}", json={"data": [r.model, *data]}, timeout=timeout)
+    posted.raise_for_status()
+    event_id = posted.json()["event_id"]
+    event, payload = None, None
+    with http.stream("GET", f"{url}/gradio_api/call/{api}/{event_id}", timeout=timeout) as stream:
+        for line in stream.iter_lines():
+            if line.startswith("event:"):
+                event = line.split(":", 1)[1].strip()
+            elif line.startswith("data:"):
+                payload = line.split(":", 1)[1].strip()
+                if event in ("complete", "error"):
+                    break
+    if event != "complete":
+        raise RuntimeError(f"{api}: {event}: {payload}")
+    return json.loads(payload)
+
+
+def run(url: str, requests: list[Request], clients: int, max_seconds: float) -> dict:
+    """Sends all requests from `clients` threads; returns counts, latencies and the mismatches."""
+    import httpx
+
+    local = threading.local()
+    deadline = time.monotonic() + max_seconds
+    latencies, failures, mismatches = [], [], []
+    lock = threading.Lock()
+
+    def one(r: Request):
+        if time.monotonic() > deadline:
+            with lock:
+                failures.append(f"{r.task.name}: not sent, the run hit its {max_seconds:.0f} s limit")
+            return
+        http = getattr(local, "http", None) or setattr(local, "http", httpx.Client()) or local.http
+        begin = time.perf_counter()
+        try:
+            outputs = send(http, url, r, timeout=max(1.0, deadline - time.monotonic()))
+        except Exception as error:  # counted, never raised: the run goes on
+            with lock:
+                failures.append(f"{r.task.name}: {error}"[:300])
+            return
+        with lock:
+            latencies.append(time.perf_counter() - begin)
+            raw = outputs[-2]  # (*rich outputs, raw JSON, status line)
+            if not same(raw, r.expected):
+                mismatches.append(f"{r.task.name} {r.values[0]!r:.60}: got {json.dumps(raw)[:120]}, "
+                                  f"expected {json.dumps(r.expected)[:120]}")
+
+    begin = time.perf_counter()
+    with ThreadPoolExecutor(clients) as pool:
+        list(pool.map(one, requests))
+    seconds = time.perf_counter() - begin
+    latencies.sort()
+    pick = lambda q: latencies[min(len(latencies) - 1, int(q * len(latencies)))] if latencies else float("nan")  # noqa: E731
+    return {
+        "requests": len(requests), "clients": clients, "ok": len(latencies) - len(mismatches),
+        "failures": failures, "mismatches": mismatches, "seconds": seconds,
+        "per_second": len(latencies) / seconds if seconds else 0.0,
+        "p50": pick(0.5), "p95": pick(0.95), "max": latencies[-1] if latencies else float("nan"),
+        "distinct_answers": len({json.dumps(r.expected, sort_keys=True) for r in requests}),
+    }
+
+
+def report(stats: dict, requests: list[Request]) -> str:
+    by_task = {}
+    for r in requests:
+        by_task[r.task.name] = by_task.get(r.task.name, 0) + 1
+    lines = [
+        f"{stats['requests']} requests from {stats['clients']} clients over {len(by_task)} tasks "
+        f"({', '.join(f'{k} {v}' for k, v in by_task.items())}); {stats['distinct_answers']} distinct expected answers",
+        f"ok {stats['ok']}, failures {len(stats['failures'])}, mismatched answers {len(stats['mismatches'])}",
+        f"{stats['seconds']:.1f} s, {stats['per_second']:.1f} req/s, latency p50 {stats['p50'] * 1000:.0f} ms, "
+        f"p95 {stats['p95'] * 1000:.0f} ms, max {stats['max'] * 1000:.0f} ms",
+    ]
+    lines += [f"  failure: {f}" for f in stats["failures"][:10]]
+    lines += [f"  mismatch: {m}" for m in stats["mismatches"][:10]]
+    return "\n".join(lines)
+
+
+def rss_bytes(pid: int) -> int:
+    """Resident memory of a process and its children (gradio may spawn none; counted anyway)."""
+    total = 0
+    for p in [pid, *_children(pid)]:
+        try:
+            for line in Path(f"/proc/{p}/status").read_text().splitlines():
+                if line.startswith("VmRSS:"):
+                    total += int(line.split()[1]) * 1024
+        except FileNotFoundError:
+            pass
+    return total
+
+
+def _children(pid: int) -> list[int]:
+    try:
+        return [int(c) for c in Path(f"/proc/{pid}/task/{pid}/children").read_text().split()]
+    except FileNotFoundError:
+        return []
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def wait_until_up(url: str, server: subprocess.Popen, seconds: float) -> None:
+    import httpx
+
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if server.poll() is not None:
+            raise RuntimeError(f"the app exited with code {server.returncode}")
+        try:
+            if httpx.get(f"{url}/gradio_api/info", timeout=2).status_code == 200:
+                return
+        except httpx.HTTPError:
+            pass
+        time.sleep(0.5)
+    raise RuntimeError(f"the app did not answer within {seconds:.0f} s")
+
+
+def main(argv=None) -> int:
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--requests", type=int, default=300)
+    p.add_argument("--clients", type=int, default=16)
+    p.add_argument("--max-seconds", type=float, default=600, help="the whole run stops after this")
+    p.add_argument("--tiny-dir", help="reuse tiny models built here (default: a temporary folder)")
+    args = p.parse_args(argv)
+    os.environ["HF_HUB_OFFLINE"] = "1"
+    os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
+
+    from runtime.config import Config
+    from runtime.tiny import build_all
+    from tasks import REGISTRY
+
+    with tempfile.TemporaryDirectory() as tmp:
+        tmp = Path(tmp)
+        config_path = build_all(Path(args.tiny_dir or tmp / "tiny"), REGISTRY)
+        config = Config.load(config_path)
+        models = {task: choices[0].id for task, choices in config.models.items()}
+        requests = build_requests(list(REGISTRY.values()), models, args.requests, tmp)
+        warm = build_requests(list(REGISTRY.values()), models, 4 * len(models), tmp)
+        expected_answers(requests + warm, config)
+        port = free_port()
+        url = f"http://127.0.0.1:{port}"
+        server = subprocess.Popen(
+            [sys.executable, str(ROOT / "app.py"), "--config", str(config_path), "--port", str(port)],
+            cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        )
+        try:
+            wait_until_up(url, server, seconds=120)
+            warm_stats = run(url, warm, args.clients, max_seconds=120)
+            rss_warm = rss_bytes(server.pid)
+            stats = run(url, requests, args.clients, max_seconds=args.max_seconds)
+            rss_after = rss_bytes(server.pid)
+        finally:
+            server.terminate()
+            try:
+                server.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                server.kill()
+    print(report(stats, requests))
+    growth = (rss_after - rss_warm) / rss_warm
+    print(f"server RSS after warm-up {rss_warm / 2**20:.0f} MiB, after the run {rss_after / 2**20:.0f} MiB "
+          f"({growth:+.1%}); warm-up failures {len(warm_stats['failures'])}")
+    good = not stats["failures"] and not stats["mismatches"] and not warm_stats["failures"] and growth <= 0.10
+    for failure in warm_stats["failures"][:5]:
+        print(f"  warm-up failure: {failure}")
+    print("PASS" if good else "FAIL")
+    return 0 if good else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,220 @@
+"""The bad-input matrix: every tab in the registry, every bad input its widgets admit, through the real API.
+
+Cases are derived from the widget types each task builds (not from task names), so a tab that lands later is
+covered without editing this file. Each bad input must come back as an AppError whose message is a plain
+sentence, and the next good request on the same tab must succeed.
+"""
+
+import dataclasses
+import re
+import wave
+from pathlib import Path
+
+import gradio as gr
+import numpy as np
+import pytest
+from gradio_client import handle_file
+from gradio_client.exceptions import AppError
+
+from runtime.spec import Limits
+from tasks import REGISTRY
+
+ROOT = Path(__file__).resolve().parent.parent
+MAX_AUDIO_SECONDS = 30  # the matrix app's limit, so "too long" audio stays a small file
+FILE_WIDGETS = (gr.Image, gr.Audio, gr.File, gr.Video)
+
+
+def widgets(task):
+    """The task's input and parameter components, built inside a throwaway Blocks."""
+    with gr.Blocks():
+        return list(task.inputs()), list(task.params())
+
+
+def optional(component) -> bool:
+    return "optional" in f"{component.label} {getattr(component, 'placeholder', '')}".lower()
+
+
+# (kind of widget, case name, expectation): "error" must be refused; "either" may succeed (e.g. after downscaling)
+# but then must answer normally; "told" may succeed only if the answer says it truncated/chunked the input.
+TEXT_CASES = [("empty", "error"), ("whitespace", "error"), ("far-over-window", "told")]
+IMAGE_CASES = [("pdf", "error"), ("text-file", "error"), ("truncated", "error"), ("1x1", "either"), ("10000x10000", "either")]
+AUDIO_CASES = [("text-file", "error"), ("truncated", "error"), ("zero-length", "error"), ("no-samples", "error"),
+               ("silent", "error"), ("too-long", "error")]
+
+
+def cases():
+    for task in REGISTRY.values():
+        inputs, params = widgets(task)
+        for i, widget in enumerate(inputs):
+            if isinstance(widget, gr.Textbox):
+                kinds = [(c, e if not (optional(widget) and e == "error") else "either") for c, e in TEXT_CASES]
+            elif isinstance(widget, gr.Image):
+                kinds = IMAGE_CASES
+            elif isinstance(widget, gr.Audio):
+                kinds = AUDIO_CASES
+            else:
+                kinds = []
+            for case, expect in kinds:
+                yield pytest.param(task.name, "input", i, case, expect, id=f"{task.name}-{widget.elem_id or i}-{case}")
+        for i, widget in enumerate(params):
+            if isinstance(widget, (gr.Slider, gr.Number)) and (widget.maximum is not None or widget.minimum is not None):
+                for case in ("above-max", "below-min"):
+                    yield pytest.param(task.name, "param", i, case, "error", id=f"{task.name}-{widget.elem_id or i}-{case}")
+            elif isinstance(widget, (gr.Dropdown, gr.Radio)) and not getattr(widget, "allow_custom_value", False):
+                yield pytest.param(task.name, "param", i, "not-a-choice", "error", id=f"{task.name}-{widget.elem_id or i}-choice")
+        for case in ("model-does-not-exist", "model-of-another-task"):
+            yield pytest.param(task.name, "model", 0, case, "error", id=f"{task.name}-{case}")
+
+
+def assert_plain(message: str) -> None:
+    """One or two sentences a non-engineer can read: no traceback, no bare 'Error', no Python internals."""
+    assert message and len(message.strip()) >= 15, f"too short to say anything: {message!r}"
+    assert "Traceback" not in message and 'File "' not in message, message
+    assert not re.fullmatch(r"\s*\w*Error:?\s*", message), message
+    assert not re.search(r"\b[A-Z]\w*(Error|Exception|Warning)\b", message), f"a Python class name: {message!r}"
+    assert not re.search(r"<class |object at 0x|tensor\(|\bNone\b|upstream Gradio app", message), message
+    assert message.strip()[0].isupper() or message.strip()[0] in "'\"", message  # a sentence, or a quoted name
+
+
+# ---- bad files, written once -------------------------------------------------------------------------------
+
+
+def write_wav(path: Path, samples: np.ndarray, rate: int = 16000) -> Path:
+    with wave.open(str(path), "wb") as out:
+        out.setnchannels(1), out.setsampwidth(2), out.setframerate(rate)
+        out.writeframes((np.clip(samples, -1, 1) * 32767).astype("<i2").tobytes())
+    return path
+
+
+@pytest.fixture(scope="module")
+def bad(tmp_path_factory):
+    from PIL import Image
+
+    d = tmp_path_factory.mktemp("bad")
+    (d / "doc.pdf").write_bytes(b"%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n")
+    (d / "notes.txt").write_text("This is a shopping list, not a picture or a recording.\n")
+    photo = (ROOT / "assets/chelsea.jpg").read_bytes()
+    (d / "truncated.jpg").write_bytes(photo[: len(photo) // 3])
+    Image.new("RGB", (1, 1), "red").save(d / "1x1.png")
+    Image.new("RGB", (10000, 10000), "white").save(d / "10000x10000.png")  # solid colour: a small file, 300 MB decoded
+    speech = (ROOT / "assets/speech_short.wav").read_bytes()
+    (d / "truncated.wav").write_bytes(speech[:30])  # cut inside the header
+    (d / "zero-length.wav").write_bytes(b"")
+    write_wav(d / "no-samples.wav", np.zeros(0))
+    write_wav(d / "silent.wav", np.zeros(16000))
+    rng = np.random.default_rng(0)
+    write_wav(d / "too-long.wav", 0.3 * rng.standard_normal(8000 * (MAX_AUDIO_SECONDS + 2)), rate=8000)
+    files = {
+        "image": {"pdf": "doc.pdf", "text-file": "notes.txt", "truncated": "truncated.jpg", "1x1": "1x1.png",
+                  "10000x10000": "10000x10000.png"},
+        "audio": {"text-file": "notes.txt", "truncated": "truncated.wav", "zero-length": "zero-length.wav",
+                  "no-samples": "no-samples.wav", "silent": "silent.wav", "too-long": "too-long.wav"},
+    }
+    return {kind: {case: handle_file(str(d / name)) for case, name in named.items()} for kind, named in files.items()}
+
+
+@pytest.fixture(scope="module")
+def open_client(config):
+    """The app as an operator who allows any model and local folders runs it, with a short audio limit."""
+    from gradio_client import Client
+
+    from app import build_demo
+
+    open_config = dataclasses.replace(
+        config, allow_any_model=True, allow_local_paths=True,
+        limits=dataclasses.replace(Limits(), max_audio_seconds=MAX_AUDIO_SECONDS),
+    )
+    demo = build_demo(open_config)
+    try:
+        _, url, _ = demo.queue().launch(prevent_thread_lock=True, server_name="127.0.0.1", ssr_mode=False, quiet=True)
+        yield Client(url, ssl_verify=False, verbose=False)
+    finally:
+        demo.close()
+
+
+# ---- the good request each bad one is followed by ----------------------------------------------------------
+
+
+def good_values(task, inputs, params):
+    """The task's first example (its files resolved from the repo) and every parameter's default."""
+    row = list(task.examples[0]) if task.examples else [None] * len(inputs)
+    values = []
+    for widget, value in zip(inputs, row):
+        if value is None:
+            value = {gr.Image: "assets/chelsea.jpg", gr.Audio: "assets/speech_short.wav"}.get(type(widget), "hello world")
+        if isinstance(widget, FILE_WIDGETS) and isinstance(value, str):
+            value = handle_file(str(ROOT / value) if (ROOT / value).exists() else value)
+        values.append(value)
+    return values, [p.value for p in params]
+
+
+def other_task_model(task, tiny) -> str:
+    """A tiny model of another task, from another modality when there is one."""
+    others = sorted((t for t in REGISTRY.values() if t.name != task.name), key=lambda t: t.modality == task.modality)
+    return tiny(others[0].name)
+
+
+@pytest.mark.parametrize("task_name, where, index, case, expect", list(cases()))
+def test_bad_input_gets_a_plain_error_and_the_next_request_works(
+    open_client, tiny, bad, task_name, where, index, case, expect
+):
+    task = REGISTRY[task_name]
+    inputs, params = widgets(task)
+    values, settings = good_values(task, inputs, params)
+    model = tiny(task.name)
+    api = f"/{task.api_name}"
+    if where == "input":
+        widget = inputs[index]
+        kind = "image" if isinstance(widget, gr.Image) else "audio" if isinstance(widget, gr.Audio) else "text"
+        values[index] = {"empty": "", "whitespace": "  \n\t ", "far-over-window": "word " * 20000}[case] \
+            if kind == "text" else bad[kind][case]
+    elif where == "param":
+        widget = params[index]
+        if case == "above-max":
+            settings[index] = (widget.maximum or 0) + 1000
+        elif case == "below-min":
+            settings[index] = (widget.minimum or 0) - 1000
+        else:
+            settings[index] = "surely-not-one-of-the-choices"
+    else:
+        model = "nobody/model-that-does-not-exist" if case == "model-does-not-exist" else other_task_model(task, tiny)
+
+    try:
+        answer = open_client.predict(model, *values, *settings, api_name=api)
+    except AppError as error:
+        assert_plain(str(error))
+        if case == "model-of-another-task":
+            assert "not a" in str(error) and task.title in str(error), str(error)
+        if case == "model-does-not-exist":
+            assert "nobody/model-that-does-not-exist" in str(error), str(error)
+    else:
+        assert expect != "error", f"{case} was accepted: {str(answer)[:300]}"
+        if expect == "told":
+            assert re.search(r"truncat|chunk|split|shortened|\bcut\b", str(answer), re.IGNORECASE), \
+                f"{case} was cut without telling the user: {str(answer)[:300]}"
+        assert answer[-1] and "inference" in answer[-1]  # a normal answer with its status line
+
+    *_, status = open_client.predict(tiny(task.name), *good_values(task, inputs, params)[0], *settings_defaults(params),
+                                     api_name=api)
+    assert "inference" in status
+
+
+def settings_defaults(params):
+    return [p.value for p in params]
+
+
+def test_unlisted_model_is_refused_by_the_curated_app(client, tiny):
+    """With curated models only, any other id (or folder) is refused before anything is loaded."""
+    for task in REGISTRY.values():
+        inputs, params = widgets(task)
+        values, settings = good_values(task, inputs, params)
+        with pytest.raises(AppError) as refused:
+            client.predict("nobody/model-that-does-not-exist", *values, *settings, api_name=f"/{task.api_name}")
+        assert_plain(str(refused.value))
+        *_, status = client.predict(tiny(task.name), *values, *settings, api_name=f"/{task.api_name}")
+        assert "inference" in status
+
+
+def test_the_matrix_covers_every_registered_task():
+    covered = {p.values[0] for p in cases()}
+    assert covered == set(REGISTRY), set(REGISTRY) - covered
