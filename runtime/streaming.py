@@ -49,6 +49,7 @@ def stream_text(pipe, inputs: Any, kwargs: dict, *, tokenizer=None, idle_seconds
             except queue.Empty:
                 if not worker.is_alive():
                     break
+                yield text  # a heartbeat while no text comes: the reader gets control back and can close the stream
                 continue
             if piece is None:
                 break

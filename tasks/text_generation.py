@@ -91,12 +91,12 @@ def run(pipe, call):
     else:
         prompt = data["message"]
     mode = "chat" if chat else "completion"
-    reply = None
+    # Answer at once, before any token: only a run that has yielded can be closed by Stop (gradio's cancel
+    # closes the stored generator; one cancelled before its first yield would be left to generate on).
+    yield {"mode": mode, "reply": ""}
     with contextlib.closing(stream_text(pipe, prompt, {**kwargs, "return_full_text": False})) as stream:
         for reply in stream:
             yield {"mode": mode, "reply": reply}
-    if reply is None:  # the model ended at once: still answer
-        yield {"mode": mode, "reply": ""}
 
 
 def present(result, message, system, *rest):
