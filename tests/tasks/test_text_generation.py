@@ -42,13 +42,12 @@ def test_present_appends_the_turn_in_chat_mode_and_shows_the_whole_text_otherwis
 def test_streams_chunk_by_chunk_before_generation_ends(client, tiny, model, mode):
     job = client.submit(tiny("text-generation", model), "hello world", "You are brief.", 40, *GREEDY, [], "",
                         api_name="/text_generation")
-    replies, alive = [], []
-    for chat, note, raw, status in job:
-        replies.append(raw["reply"])
-        alive.append(bool(workers()))
-    texts = [i for i, reply in enumerate(replies) if reply]
-    assert texts and alive[texts[0]]  # the first text came while the model was still generating
-    assert len(texts) >= 2 and replies[0] == ""  # an empty answer first (so Stop works at once), then text as it grows
+    outputs = list(job)
+    replies = [raw["reply"] for _, _, raw, _ in outputs]
+    chat, note, raw, status = outputs[-1]
+    texts = list(dict.fromkeys(reply for reply in replies if reply))  # heartbeats repeat the text so far
+    assert replies[0] == ""  # an empty answer first (so Stop works at once), then the text as it grows
+    assert len(texts) >= 2 and len(texts[0]) < len(texts[-1])  # the first text came before generation ended
     assert all(later.startswith(earlier) for earlier, later in zip(replies, replies[1:]))  # growing, in order
     assert raw["mode"] == mode and chat[-1]["role"] == "assistant"
     assert conversation(chat)[-1]["content"].endswith(replies[-1].strip()) and model in status
