@@ -1,6 +1,7 @@
 """Text generation: chat with a model (or let it continue your text), streamed token by token, with a Stop that stops."""
 
 import contextlib
+import time
 
 import gradio as gr
 
@@ -10,6 +11,7 @@ from runtime.streaming import stream_text
 from runtime.tiny import causal_lm
 
 MAX_PROMPT_CHARS = 20_000
+UPDATE_SECONDS = 0.05  # at most ~20 screen updates a second: a fast model's every token would swamp the browser
 MODES = {
     "chat": "Chat mode: the model has a chat template, so the system prompt and earlier turns are used.",
     "completion": "Plain completion: this model has no chat template, so it continues your text "
@@ -94,9 +96,15 @@ def run(pipe, call):
     # Answer at once, before any token: only a run that has yielded can be closed by Stop (gradio's cancel
     # closes the stored generator; one cancelled before its first yield would be left to generate on).
     yield {"mode": mode, "reply": ""}
+    reply = shown = ""
+    last = time.monotonic()
     with contextlib.closing(stream_text(pipe, prompt, {**kwargs, "return_full_text": False})) as stream:
         for reply in stream:
-            yield {"mode": mode, "reply": reply}
+            if time.monotonic() - last >= UPDATE_SECONDS:
+                yield {"mode": mode, "reply": reply}
+                shown, last = reply, time.monotonic()
+    if reply != shown:  # the end of the text, however soon after the last update
+        yield {"mode": mode, "reply": reply}
 
 
 def present(result, message, system, *rest):

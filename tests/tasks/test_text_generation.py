@@ -40,7 +40,7 @@ def test_present_appends_the_turn_in_chat_mode_and_shows_the_whole_text_otherwis
 
 @pytest.mark.parametrize("model, mode", [("tiny-gpt2-chat", "chat"), ("tiny-gpt2-plain", "completion")])
 def test_streams_chunk_by_chunk_before_generation_ends(client, tiny, model, mode):
-    job = client.submit(tiny("text-generation", model), "hello world", "You are brief.", 40, *GREEDY, [], "",
+    job = client.submit(tiny("text-generation", model), "hello world", "You are brief.", 200, *GREEDY, [], "",
                         api_name="/text_generation")
     outputs = list(job)
     replies = [raw["reply"] for _, _, raw, _ in outputs]
