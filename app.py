@@ -58,6 +58,7 @@ def build_tab(task: Task, config: Config, models: ModelCache, batcher: Batcher) 
                 params = list(task.params())
             accordion.visible = bool(params)
             run = gr.Button("Run", variant="primary", elem_id=f"{task.name}-run")
+            stop = gr.Button("Stop", variant="stop", elem_id=f"{task.name}-stop") if task.streams else None
         with gr.Column():
             outputs = list(task.outputs(*inputs) if inspect.signature(task.outputs).parameters else task.outputs())
             status = gr.Markdown(elem_id=f"{task.name}-status")
@@ -65,10 +66,13 @@ def build_tab(task: Task, config: Config, models: ModelCache, batcher: Batcher) 
                 raw = gr.JSON(label="Pipeline output", elem_id=f"{task.name}-json")
     if task.examples:
         gr.Examples([list(row) for row in task.examples], inputs=inputs, label="Examples")
-    run.click(
-        make_handler(task, config, models, batcher), [model, *inputs, *params], [*outputs, raw, status],
+    fed_back = outputs if task.outputs_as_inputs else []
+    event = run.click(
+        make_handler(task, config, models, batcher), [model, *inputs, *params, *fed_back], [*outputs, raw, status],
         api_name=task.api_name, **queue_settings(task, config, batcher),
     )
+    if stop:  # Stop cancels the event; gradio then closes the handler's generator, which ends generation
+        stop.click(None, None, None, cancels=[event], api_visibility="private")
 
 
 def queue_settings(task: Task, config: Config, batcher: Batcher) -> dict:

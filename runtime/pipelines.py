@@ -1,13 +1,21 @@
-"""Brings back a pipeline transformers 5 removed, under its old name, when a task first loads a model."""
+"""Brings back pipelines transformers 5 removed, registered lazily through its own PIPELINE_REGISTRY."""
+
+import threading
+
+_lock = threading.Lock()
 
 
-def register_removed(task: str, pipeline_class, pt_model, type: str) -> None:
-    """Registers pipeline_class for task and takes task out of REMOVED_TASKS (pipeline() refuses those names first).
+def register_removed(task: str, pipeline_class: type, pt_model, type: str = "text") -> None:
+    """Registers pipeline_class for a task transformers 5 removed, so `pipeline(task, ...)` works again.
 
-    Called lazily from a task's `load`, never at import: importing transformers.pipelines takes seconds.
+    Called from a task's `load`, never at import: importing transformers takes seconds and the app must not.
+    transformers' pipeline() refuses names in REMOVED_TASKS before it looks at the registry, so the name
+    leaves that table too.
     """
-    from transformers.pipelines import PIPELINE_REGISTRY, REMOVED_TASKS
+    from transformers import pipelines
 
-    REMOVED_TASKS.pop(task, None)
-    if PIPELINE_REGISTRY.supported_tasks.get(task, {}).get("impl") is not pipeline_class:
-        PIPELINE_REGISTRY.register_pipeline(task, pipeline_class=pipeline_class, pt_model=pt_model, type=type)
+    with _lock:
+        pipelines.REMOVED_TASKS.pop(task, None)
+        current = pipelines.PIPELINE_REGISTRY.supported_tasks.get(task, {})
+        if current.get("impl") is not pipeline_class:
+            pipelines.PIPELINE_REGISTRY.register_pipeline(task, pipeline_class=pipeline_class, pt_model=pt_model, type=type)

@@ -56,6 +56,7 @@ class Task:
     load: Callable | None = None  # (choice, placement) -> pipeline; None: transformers.pipeline(name, ...)
     run: Callable[[Any, Call], Any] | None = None  # (pipe, call) -> result, or an iterator when `streams`
     streams: bool = False  # run yields partial results that are shown as they come
+    outputs_as_inputs: bool = False  # the rich outputs' current values follow the params as inputs (a chat's history)
     batchable: bool = False  # concurrent calls may be merged into one batched pipeline call
     requires: tuple[str, ...] = ()  # importable packages the task needs beyond the design card's
     own_pipeline: bool = False  # the module provides the pipeline itself (transformers 5 lacks it)

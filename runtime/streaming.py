@@ -10,6 +10,9 @@ from typing import Any
 def stream_text(pipe, inputs: Any, kwargs: dict, *, tokenizer=None, idle_seconds: float = 20.0) -> Iterator[str]:
     """Yields the generated text so far, token by token; closing the iterator (Stop, a closed tab) ends generation.
 
+    While no new text comes (a long prompt, tokens that decode to nothing yet) the same text is yielded again
+    every 0.2 s, so the reader regains control and can close the stream at any moment.
+
     Generation runs in a worker thread fed into a TextIteratorStreamer. A stopping criterion ends it within one
     token once the iterator is closed, or once nobody has read from it for idle_seconds (an abandoned request).
     """
@@ -49,6 +52,7 @@ def stream_text(pipe, inputs: Any, kwargs: dict, *, tokenizer=None, idle_seconds
             except queue.Empty:
                 if not worker.is_alive():
                     break
+                yield text  # a heartbeat while no text comes: the reader gets control back and can close the stream
                 continue
             if piece is None:
                 break

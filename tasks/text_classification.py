@@ -11,18 +11,35 @@ def inputs():
     return [gr.Textbox(label="Text", lines=4, placeholder="Type a sentence…", elem_id="text-classification-text")]
 
 
+SCORES = {  # function_to_apply: how the model's logits become scores
+    "default": "As the model was trained (its config decides)",
+    "softmax": "One label is true: softmax, scores sum to 1",
+    "sigmoid": "Several labels can be true: sigmoid, each 0-1",
+    "none": "Raw logits",
+}
+
+
 def params():
-    return [gr.Slider(1, 20, value=5, step=1, label="Top k labels", elem_id="text-classification-top-k")]
+    return [
+        gr.Slider(0, 50, value=5, step=1, label="Top k labels (0: all)", elem_id="text-classification-top-k"),
+        gr.Dropdown([(text, key) for key, text in SCORES.items()], value="default", label="Scores",
+                    elem_id="text-classification-scores"),
+    ]
 
 
 def outputs():
     return [gr.Label(label="Labels", elem_id="text-classification-labels")]
 
 
-def prepare(text, top_k=5):
+def prepare(text, top_k=5, scores="default"):
     if not (text or "").strip():
         raise UserError("Type some text to classify.")
-    return Call(text.strip(), {"top_k": int(top_k), "truncation": True})  # truncation: long texts don't crash
+    if scores not in SCORES:
+        raise UserError(f"Pick how scores are computed: {', '.join(SCORES)}.")
+    kwargs = {"top_k": int(top_k) or None, "truncation": True}  # top_k None: every label; truncation: long texts don't crash
+    if scores != "default":
+        kwargs["function_to_apply"] = scores
+    return Call(text.strip(), kwargs)
 
 
 def present(result, *_):

@@ -45,13 +45,22 @@ def tiny(config):
 
 
 @pytest.fixture(scope="session")
-def client(config):
+def models(config):
+    """The app's model cache, so a test can look at the very pipeline the server runs."""
+    from runtime.devices import DeviceManager
+    from runtime.models import ModelCache
+
+    return ModelCache(DeviceManager(config.device, config.dtype), config.memory_budget)
+
+
+@pytest.fixture(scope="session")
+def client(config, models):
     """A gradio_client.Client talking to the whole app, served on 127.0.0.1 with the tiny models."""
     from gradio_client import Client
 
     from app import build_demo
 
-    demo = build_demo(config)
+    demo = build_demo(config, models)
     try:
         _, url, _ = demo.queue().launch(prevent_thread_lock=True, server_name="127.0.0.1", ssr_mode=False, quiet=True)
         yield Client(url, ssl_verify=False, verbose=False)

@@ -10,6 +10,12 @@ def test_prepare_asks_for_truncation_and_top_k():
     assert call.kwargs == {"top_k": 3, "truncation": True}
 
 
+def test_prepare_all_labels_and_multi_label_scores():
+    assert prepare("x", 0, "sigmoid").kwargs == {"top_k": None, "truncation": True, "function_to_apply": "sigmoid"}
+    with pytest.raises(UserError, match="Pick how scores"):
+        prepare("x", 0, "magic")
+
+
 @pytest.mark.parametrize("text", ["", "   \n", None])
 def test_prepare_refuses_empty_text(text):
     with pytest.raises(UserError, match="Type some text"):
@@ -24,7 +30,7 @@ def test_present_maps_labels_to_scores():
 
 def test_end_to_end(client, tiny):
     label, raw, status = client.predict(
-        tiny("text-classification"), "I love this movie", 2, api_name=f"/{TASK.api_name}"
+        tiny("text-classification"), "I love this movie", 2, "default", api_name=f"/{TASK.api_name}"
     )
     scores = {c["label"]: c["confidence"] for c in label["confidences"]}
     assert set(scores) == {"POSITIVE", "NEGATIVE"}
@@ -35,5 +41,12 @@ def test_end_to_end(client, tiny):
 
 
 def test_very_long_text_is_truncated_not_an_error(client, tiny):
-    label, _, _ = client.predict(tiny("text-classification"), "word " * 5000, 1, api_name="/text_classification")
+    label, _, _ = client.predict(tiny("text-classification"), "word " * 5000, 1, "default", api_name="/text_classification")
     assert len(label["confidences"]) == 1
+
+
+def test_multi_label_scores_are_independent(client, tiny):
+    label, raw, _ = client.predict(tiny("text-classification"), "I love this movie", 0, "sigmoid", api_name="/text_classification")
+    scores = [c["confidence"] for c in label["confidences"]]
+    assert len(scores) == 2 and all(0 < s < 1 for s in scores)  # every label, each its own probability
+    assert sum(scores) != pytest.approx(1.0, abs=1e-4)

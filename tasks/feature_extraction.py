@@ -1,0 +1,87 @@
+"""Sentence similarity from feature extraction: embeds sentences and compares every pair by cosine similarity."""
+
+import gradio as gr
+
+from runtime.errors import UserError
+from runtime.spec import Call, Task, TinyModel
+from runtime.tiny import save, wordpiece_tokenizer
+from tasks._text import bert_config, lines
+
+MAX_SENTENCES = 32
+
+
+def inputs():
+    return [
+        gr.Textbox(label="Sentences, one per line", lines=6, elem_id="feature-extraction-sentences",
+                   placeholder="A cat sits on the mat.\nA kitten rests on a rug.\nThe stock market fell today."),
+    ]
+
+
+def outputs():
+    return [
+        gr.Markdown(elem_id="feature-extraction-info"),
+        gr.Dataframe(label="Cosine similarity (1 = same meaning direction, 0 = unrelated)", interactive=False,
+                     elem_id="feature-extraction-similarity"),
+    ]
+
+
+def prepare(text):
+    sentences = lines(text)
+    if len(sentences) < 2:
+        raise UserError("Write at least two sentences, one per line, to compare them.")
+    if len(sentences) > MAX_SENTENCES:
+        raise UserError(f"Compare at most {MAX_SENTENCES} sentences at a time (you gave {len(sentences)}).")
+    return Call(sentences, {"tokenize_kwargs": {"truncation": True}})
+
+
+def embed(token_vectors) -> "np.ndarray":  # noqa: F821
+    """Mean of a sentence's token vectors, scaled to length 1 (what sentence-transformers' MiniLM models do)."""
+    import numpy as np
+
+    tokens = np.asarray(token_vectors, dtype=np.float32).reshape(-1, np.shape(token_vectors)[-1])
+    mean = tokens.mean(axis=0)
+    return mean / max(float(np.linalg.norm(mean)), 1e-12)
+
+
+def present(result, text, *_):
+    import numpy as np
+
+    sentences = lines(text)
+    vectors = np.stack([embed(token_vectors) for token_vectors in result])
+    similarity = vectors @ vectors.T  # unit vectors: the dot product is the cosine
+    short = [s if len(s) <= 40 else s[:39] + "…" for s in sentences]
+    names = [f"{i + 1}. {s}" for i, s in enumerate(short)]
+    table = {"headers": ["sentence", *[str(i + 1) for i in range(len(sentences))]],
+             "data": [[name, *[round(float(v), 3) for v in row]] for name, row in zip(names, similarity)]}
+    info = (f"{len(sentences)} sentences · embedding size **{vectors.shape[1]}** · "
+            "pooling: mean over tokens · normalisation: L2 (unit length), so similarity = cosine")
+    return info, table
+
+
+def build_tiny(folder):
+    from transformers import BertModel
+
+    tokenizer = wordpiece_tokenizer()
+    save(folder, BertModel(bert_config(tokenizer), add_pooling_layer=False), tokenizer)
+
+
+TASK = Task(
+    name="feature-extraction",
+    title="Sentence similarity",
+    modality="Text",
+    models=(
+        "sentence-transformers/all-MiniLM-L6-v2",
+        "sentence-transformers/paraphrase-multilingual-MiniLM-L12-v2",
+        "sentence-transformers/all-mpnet-base-v2",
+    ),
+    inputs=inputs,
+    outputs=outputs,
+    prepare=prepare,
+    present=present,
+    examples=(
+        ("A cat sits on the mat.\nA kitten is resting on a rug.\nThe stock market fell sharply today.",),
+        ("How do I reset my password?\nI forgot my login details.\nWhat time does the shop open?",),
+    ),
+    tiny=(TinyModel("tiny-bert-embeddings", build_tiny),),
+    description="Feature extraction: each sentence becomes a vector; close meanings point the same way.",
+)

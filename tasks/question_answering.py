@@ -1,0 +1,148 @@
+"""Extractive question answering: finds the span of a text that answers a question (transformers 5 removed it; this brings it back)."""
+
+import functools
+
+import gradio as gr
+
+from runtime.errors import UserError
+from runtime.models import load_pipeline
+from runtime.spec import Call, Task, TinyModel
+from runtime.tiny import save, wordpiece_tokenizer
+from tasks._text import bert_config, highlight
+
+MAX_CONTEXT_CHARS = 50_000
+
+
+@functools.cache
+def pipeline_class():
+    """The QA pipeline: windows over long contexts (with stride), best span by start x end probability."""
+    import numpy as np
+    from transformers import Pipeline
+
+    class QuestionAnsweringPipeline(Pipeline):
+        _load_tokenizer = True
+
+        def _sanitize_parameters(self, stride=None, max_answer_len=None, **_):
+            pre = {"stride": stride} if stride is not None else {}
+            post = {"max_answer_len": max_answer_len} if max_answer_len is not None else {}
+            return pre, {}, post
+
+        def preprocess(self, inputs, stride=128):
+            question, context = inputs["question"], inputs["context"]
+            window = min(self.tokenizer.model_max_length, 512)
+            question_tokens = len(self.tokenizer(question, add_special_tokens=False)["input_ids"])
+            room = window - question_tokens - 3  # [CLS] question [SEP] context [SEP]
+            if room < 8:
+                raise ValueError("The question is too long for this model: shorten it.")
+            encoded = self.tokenizer(
+                question, context, truncation="only_second", max_length=window, stride=min(stride, room // 2),
+                return_overflowing_tokens=True, return_offsets_mapping=True, padding=True, return_tensors="pt",
+            )
+            in_context = [[s == 1 for s in encoded.sequence_ids(i)] for i in range(len(encoded["input_ids"]))]
+            names = set(self.tokenizer.model_input_names)
+            return {
+                "model_inputs": {k: v for k, v in encoded.items() if k in names},
+                "offsets": encoded["offset_mapping"], "in_context": in_context, "context": context,
+            }
+
+        def _forward(self, inputs):
+            out = self.model(**inputs["model_inputs"])
+            return {**inputs, "start": out.start_logits, "end": out.end_logits}
+
+        def postprocess(self, outputs, max_answer_len=30):
+            best = {"score": -1.0}
+            for window in range(len(outputs["offsets"])):  # each overlapping window of a long context
+                mask = np.array(outputs["in_context"][window])
+                starts = softmax(outputs["start"][window].float().numpy(), mask)
+                ends = softmax(outputs["end"][window].float().numpy(), mask)
+                pairs = np.triu(np.outer(starts, ends)) - np.triu(np.outer(starts, ends), k=max_answer_len)
+                s, e = np.unravel_index(int(np.argmax(pairs)), pairs.shape)
+                if pairs[s, e] > best["score"]:
+                    offsets = outputs["offsets"][window]
+                    start, end = int(offsets[s][0]), int(offsets[e][1])
+                    best = {"score": float(pairs[s, e]), "start": start, "end": end}
+            best["answer"] = outputs["context"][best["start"] : best["end"]]
+            return best
+
+    def softmax(logits, mask):
+        logits = np.where(mask, logits, -np.inf)  # only context tokens can be part of the answer
+        exp = np.exp(logits - logits.max())
+        return exp / exp.sum()
+
+    return QuestionAnsweringPipeline
+
+
+def load(task, choice, placement):
+    from transformers import AutoModelForQuestionAnswering
+
+    from runtime.pipelines import register_removed
+
+    register_removed(task.name, pipeline_class(), AutoModelForQuestionAnswering)
+    return load_pipeline(task, choice, placement)
+
+
+def inputs():
+    return [
+        gr.Textbox(label="Context", lines=8, placeholder="Paste a text that holds the answer…", elem_id="question-answering-context"),
+        gr.Textbox(label="Question", placeholder="What is the capital of France?", elem_id="question-answering-question"),
+    ]
+
+
+def params():
+    return [
+        gr.Slider(1, 100, value=30, step=1, label="Longest answer (tokens)", elem_id="question-answering-max-answer"),
+        gr.Slider(16, 256, value=128, step=16, label="Window overlap for long texts (tokens)", elem_id="question-answering-stride",
+                  info="Texts longer than the model's window are read in overlapping windows."),
+    ]
+
+
+def outputs():
+    return [
+        gr.HighlightedText(label="Answer in the context", show_legend=False, elem_id="question-answering-highlight"),
+        gr.Markdown(elem_id="question-answering-answer"),
+    ]
+
+
+def prepare(context, question, max_answer_len=30, stride=128):
+    if not (context or "").strip():
+        raise UserError("Paste a context: the text the answer is taken from.")
+    if not (question or "").strip():
+        raise UserError("Type a question about the context.")
+    if len(context) > MAX_CONTEXT_CHARS:
+        raise UserError(f"The context is too long: at most {MAX_CONTEXT_CHARS:,} characters (it has {len(context):,}).")
+    return Call({"question": question.strip(), "context": context}, {"max_answer_len": int(max_answer_len), "stride": int(stride)})
+
+
+def present(result, context, *_):
+    answer = f"**Answer:** {result['answer'] or '(empty)'} · score {result['score']:.3f} · characters {result['start']}–{result['end']}"
+    return highlight(context, [(result["start"], result["end"], "answer")]), answer
+
+
+def build_tiny(folder):
+    from transformers import BertForQuestionAnswering
+
+    tokenizer = wordpiece_tokenizer(model_max_length=64)  # short window: long contexts need several
+    save(folder, BertForQuestionAnswering(bert_config(tokenizer)), tokenizer)
+
+
+TASK = Task(
+    name="question-answering",
+    title="Question answering",
+    modality="Text",
+    models=("distilbert/distilbert-base-cased-distilled-squad", "deepset/roberta-base-squad2", "deepset/tinyroberta-squad2"),
+    inputs=inputs,
+    params=params,
+    outputs=outputs,
+    prepare=prepare,
+    present=present,
+    load=load,
+    examples=(
+        ("Paris is the capital of France and Berlin is the capital of Germany. The Seine flows through Paris.",
+         "What is the capital of Germany?"),
+        ("Hugging Face pipelines make models easy to try in the browser. They were first released in 2019.",
+         "What do pipelines make easy?"),
+    ),
+    own_pipeline=True,
+    tiny=(TinyModel("tiny-bert-qa", build_tiny),),
+    description="Extractive QA: the answer is a span copied from your text, highlighted where it was found.",
+)

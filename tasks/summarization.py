@@ -1,0 +1,88 @@
+"""Summarization: a long text in, a short one out, by an encoder-decoder (BART, T5) or a chat model."""
+
+import gradio as gr
+
+from runtime.errors import UserError
+from runtime.spec import Call, Task, TinyModel
+from runtime.tiny import bpe_tokenizer, causal_lm, save
+from tasks import _seq2seq
+
+MAX_CHARS = 20_000
+INSTRUCTION = "Summarize the following text in a few sentences. Reply with the summary only."
+
+
+def inputs():
+    return [gr.Textbox(label="Text to summarize", lines=10, placeholder="Paste an article…", elem_id="summarization-text")]
+
+
+def params():
+    return [
+        gr.Slider(8, 512, value=120, step=8, label="Longest summary (new tokens)", elem_id="summarization-max-new-tokens"),
+        gr.Slider(0, 256, value=10, step=1, label="Shortest summary (new tokens)", elem_id="summarization-min-new-tokens"),
+        gr.Slider(1, 8, value=2, step=1, label="Beams", elem_id="summarization-beams",
+                  info="More beams: more careful search, slower."),
+    ]
+
+
+def outputs():
+    return [gr.Textbox(label="Summary", lines=6, buttons=["copy"], elem_id="summarization-summary"),
+            gr.Markdown(elem_id="summarization-mode")]
+
+
+def prepare(text, max_new_tokens=120, min_new_tokens=10, num_beams=2):
+    if not (text or "").strip():
+        raise UserError("Paste a text to summarize.")
+    if len(text) > MAX_CHARS:
+        raise UserError(f"The text is too long: at most {MAX_CHARS:,} characters (it has {len(text):,}).")
+    if min_new_tokens > max_new_tokens:
+        raise UserError("The shortest summary cannot be longer than the longest one.")
+    return Call(text.strip(), {"max_new_tokens": int(max_new_tokens), "min_new_tokens": int(min_new_tokens),
+                               "num_beams": int(num_beams), "do_sample": False})
+
+
+def run(pipe, call):
+    prefix = _seq2seq.t5_prefix(pipe, "summarization", "summarize: ")
+    return _seq2seq.generate(pipe, call.inputs, INSTRUCTION, "summary_text", prefix=prefix, **call.kwargs)
+
+
+def present(result, *_):
+    return result["summary_text"], f"Answered by {_seq2seq.MODES[result['mode']]}."
+
+
+def build_bart(folder):
+    from transformers import BartConfig, BartForConditionalGeneration, GenerationConfig
+
+    tokenizer = bpe_tokenizer(model_max_length=256)
+    special = {"bos_token_id": tokenizer.bos_token_id, "eos_token_id": tokenizer.eos_token_id,
+               "pad_token_id": tokenizer.pad_token_id, "decoder_start_token_id": tokenizer.eos_token_id}
+    config = BartConfig(
+        vocab_size=len(tokenizer), d_model=32, encoder_layers=1, decoder_layers=1, encoder_attention_heads=2,
+        decoder_attention_heads=2, encoder_ffn_dim=37, decoder_ffn_dim=37, max_position_embeddings=256, **special,
+    )
+    model = BartForConditionalGeneration(config)
+    model.generation_config = GenerationConfig(**special, max_new_tokens=20)
+    save(folder, model, tokenizer)
+
+
+TASK = Task(
+    name="summarization",
+    title="Summarization",
+    modality="Text",
+    models=("sshleifer/distilbart-cnn-12-6", "google-t5/t5-small", "Qwen/Qwen2.5-0.5B-Instruct", "facebook/bart-large-cnn"),
+    inputs=inputs,
+    params=params,
+    outputs=outputs,
+    prepare=prepare,
+    present=present,
+    load=_seq2seq.load,
+    run=run,
+    examples=((
+        "The Pipeline Playground lets anyone try Hugging Face models in the browser. Each task has its own tab with "
+        "examples, parameters and a rich result, and every tab is also an API endpoint. Models are loaded once and "
+        "kept in a shared cache, so the second request is fast. Errors are shown as plain sentences, and the app "
+        "works offline with local model folders, which makes it suitable for live demos and air-gapped machines.",
+    ),),
+    own_pipeline=True,
+    tiny=(TinyModel("tiny-bart", build_bart), TinyModel("tiny-gpt2-chat", causal_lm)),
+    description="Summarize a text with an encoder-decoder model (BART, T5) or a chat model (asked with a prompt).",
+)

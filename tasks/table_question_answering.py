@@ -1,0 +1,87 @@
+"""Table question answering: ask a question about a table you can edit; TAPAS picks cells and an aggregate."""
+
+import gradio as gr
+
+from runtime.errors import UserError
+from runtime.spec import Call, Task, TinyModel
+from runtime.tiny import save, wordpiece_tokenizer
+
+MAX_CELLS = 2000  # TAPAS reads at most 512 tokens: bigger tables would be cut silently
+AGGREGATORS = {0: "NONE", 1: "SUM", 2: "AVERAGE", 3: "COUNT"}
+EXAMPLE = {
+    "headers": ["City", "Country", "Population (millions)"],
+    "data": [["Paris", "France", "2.1"], ["Berlin", "Germany", "3.6"], ["Madrid", "Spain", "3.3"], ["Rome", "Italy", "2.8"]],
+}
+
+
+def inputs():
+    return [
+        gr.Dataframe(value=EXAMPLE, label="Table (edit any cell; add rows and columns)", interactive=True,
+                     type="pandas", elem_id="table-question-answering-table"),
+        gr.Textbox(label="Question", placeholder="Which city has the most people?", elem_id="table-question-answering-question"),
+    ]
+
+
+def outputs():
+    return [
+        gr.Textbox(label="Answer", elem_id="table-question-answering-answer"),
+        gr.Markdown(elem_id="table-question-answering-details"),
+    ]
+
+
+def prepare(table, question):
+    if not (question or "").strip():
+        raise UserError("Type a question about the table.")
+    if table is None or len(table.columns) == 0:
+        raise UserError("The table is empty: add at least one column and one row.")
+    table = table.fillna("").astype(str)
+    table = table[(table != "").any(axis=1)]  # rows left entirely blank in the editor
+    headers = [str(h).strip() for h in table.columns]
+    if not len(table):
+        raise UserError("The table has no filled-in rows.")
+    if any(not h for h in headers) or len(set(headers)) < len(headers):
+        raise UserError("Give every column a different, non-empty name.")
+    if table.size > MAX_CELLS:
+        raise UserError(f"The table is too big for this model: at most {MAX_CELLS} cells (it has {table.size}).")
+    columns = {h: [cell.strip() for cell in table[c]] for h, c in zip(headers, table.columns)}
+    return Call({"table": columns, "query": question.strip()})
+
+
+def present(result, *_):
+    aggregator = result.get("aggregator") or "NONE"
+    cells = ", ".join(f"{cell} (row {r + 1}, column {c + 1})" for cell, (r, c) in zip(result["cells"], result["coordinates"]))
+    details = f"**Aggregator:** {aggregator} · **Cells:** {cells or 'none selected'}"
+    return result["answer"], details
+
+
+def build_tiny(folder):
+    from transformers import TapasConfig, TapasForQuestionAnswering, TapasTokenizer
+
+    folder.mkdir(parents=True, exist_ok=True)
+    words = wordpiece_tokenizer().get_vocab()  # TAPAS has only a slow tokenizer, read from a vocab file
+    (folder / "vocab.txt").write_text("\n".join([*sorted(words, key=words.get), "[EMPTY]"]) + "\n")
+    tokenizer = TapasTokenizer(str(folder / "vocab.txt"), model_max_length=128)
+    config = TapasConfig(
+        vocab_size=len(tokenizer), hidden_size=32, num_hidden_layers=2, num_attention_heads=2, intermediate_size=37,
+        max_position_embeddings=128, num_aggregation_labels=len(AGGREGATORS), aggregation_labels=AGGREGATORS,
+        use_answer_as_supervision=True,  # WTQ-style head: answers may aggregate cells
+    )
+    save(folder, TapasForQuestionAnswering(config), tokenizer)
+
+
+TASK = Task(
+    name="table-question-answering",
+    title="Table question answering",
+    modality="Text",
+    models=("google/tapas-base-finetuned-wtq", "google/tapas-mini-finetuned-wtq", "google/tapas-large-finetuned-wtq"),
+    inputs=inputs,
+    outputs=outputs,
+    prepare=prepare,
+    present=present,
+    examples=(
+        (EXAMPLE, "Which city has the most people?"),
+        (EXAMPLE, "What is the total population?"),
+    ),
+    tiny=(TinyModel("tiny-tapas", build_tiny),),
+    description="Ask about a table: TAPAS answers with cells and, when it adds or counts, the aggregator it used.",
+)

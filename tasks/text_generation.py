@@ -1,0 +1,140 @@
+"""Text generation: chat with a model (or let it continue your text), streamed token by token, with a Stop that stops."""
+
+import contextlib
+import time
+
+import gradio as gr
+
+from runtime.errors import UserError
+from runtime.spec import Call, Task, TinyModel
+from runtime.streaming import stream_text
+from runtime.tiny import causal_lm
+
+MAX_PROMPT_CHARS = 20_000
+UPDATE_SECONDS = 0.05  # at most ~20 screen updates a second: a fast model's every token would swamp the browser
+MODES = {
+    "chat": "Chat mode: the model has a chat template, so the system prompt and earlier turns are used.",
+    "completion": "Plain completion: this model has no chat template, so it continues your text "
+                  "(the system prompt and earlier turns are not used).",
+}
+
+
+def inputs():
+    return [
+        gr.Textbox(label="Message (or text to continue)", lines=3, placeholder="Write a haiku about the sea.",
+                   elem_id="text-generation-message"),
+        gr.Textbox(label="System prompt (chat models)", value="You are a helpful assistant.", lines=2,
+                   elem_id="text-generation-system"),
+    ]
+
+
+def params():
+    return [
+        gr.Slider(1, 1024, value=128, step=1, label="Max new tokens", elem_id="text-generation-max-new-tokens"),
+        gr.Checkbox(value=True, label="Sample (off: always the likeliest token)", elem_id="text-generation-do-sample"),
+        gr.Slider(0.05, 2.0, value=0.7, step=0.05, label="Temperature", elem_id="text-generation-temperature"),
+        gr.Slider(0, 200, value=50, step=1, label="Top k (0: off)", elem_id="text-generation-top-k"),
+        gr.Slider(0.05, 1.0, value=0.95, step=0.05, label="Top p", elem_id="text-generation-top-p"),
+        gr.Slider(1.0, 2.0, value=1.1, step=0.05, label="Repetition penalty", elem_id="text-generation-repetition-penalty"),
+        gr.Number(value=-1, precision=0, label="Seed (-1: random; same seed, same answer)", elem_id="text-generation-seed"),
+    ]
+
+
+def outputs():
+    return [
+        gr.Chatbot(label="Conversation", height=360, buttons=["copy"], elem_id="text-generation-chat"),
+        gr.Markdown(elem_id="text-generation-mode"),
+    ]
+
+
+def prepare(message, system="", max_new_tokens=128, do_sample=True, temperature=0.7, top_k=50, top_p=0.95,
+            repetition_penalty=1.1, seed=-1, history=None, _mode=None):
+    if not (message or "").strip():
+        raise UserError("Type a message (or the start of a text for the model to continue).")
+    if len(message) > MAX_PROMPT_CHARS:
+        raise UserError(f"The message is too long: at most {MAX_PROMPT_CHARS:,} characters (it has {len(message):,}).")
+    settings = {"max_new_tokens": int(max_new_tokens), "do_sample": bool(do_sample),
+                "repetition_penalty": float(repetition_penalty)}
+    if do_sample:
+        settings.update(temperature=float(temperature), top_k=int(top_k), top_p=float(top_p))
+    return Call(
+        {"message": message.strip(), "system": (system or "").strip(), "history": conversation(history)},
+        {**settings, "seed": int(seed if seed is not None else -1)},
+    )
+
+
+def conversation(history) -> list[dict]:
+    """The chat so far as [{role, content: str}]: gradio 6 hands content over as lists of blocks."""
+    turns = []
+    for turn in history or []:
+        content = turn.get("content")
+        if isinstance(content, dict):
+            content = [content]
+        if isinstance(content, list):
+            content = "".join(part.get("text", "") for part in content if isinstance(part, dict) and part.get("type", "text") == "text")
+        if turn.get("role") in ("user", "assistant") and isinstance(content, str):
+            turns.append({"role": turn["role"], "content": content})
+    return turns
+
+
+def run(pipe, call):
+    """Yields {mode, reply so far}; closing it (Stop, a closed tab) ends the generation thread."""
+    kwargs = dict(call.kwargs)
+    seed = kwargs.pop("seed")
+    if seed >= 0:
+        from transformers import set_seed
+
+        set_seed(seed)
+    chat = bool(getattr(pipe.tokenizer, "chat_template", None))
+    data = call.inputs
+    if chat:
+        system = [{"role": "system", "content": data["system"]}] if data["system"] else []
+        prompt = [*system, *data["history"], {"role": "user", "content": data["message"]}]
+    else:
+        prompt = data["message"]
+    mode = "chat" if chat else "completion"
+    # Answer at once, before any token: only a run that has yielded can be closed by Stop (gradio's cancel
+    # closes the stored generator; one cancelled before its first yield would be left to generate on).
+    yield {"mode": mode, "reply": ""}
+    reply = shown = ""
+    last = time.monotonic()
+    with contextlib.closing(stream_text(pipe, prompt, {**kwargs, "return_full_text": False})) as stream:
+        for reply in stream:
+            if time.monotonic() - last >= UPDATE_SECONDS:
+                yield {"mode": mode, "reply": reply}
+                shown, last = reply, time.monotonic()
+    if reply != shown:  # the end of the text, however soon after the last update
+        yield {"mode": mode, "reply": reply}
+
+
+def present(result, message, system, *rest):
+    history = conversation(rest[-2]) if len(rest) >= 2 else []
+    if result["mode"] == "chat":
+        chat = [*history, {"role": "user", "content": message.strip()}, {"role": "assistant", "content": result["reply"]}]
+    else:  # a completion continues the text: show it whole
+        chat = [{"role": "user", "content": message.strip()}, {"role": "assistant", "content": message.strip() + result["reply"]}]
+    return chat, MODES[result["mode"]]
+
+
+TASK = Task(
+    name="text-generation",
+    title="Text generation & chat",
+    modality="Text",
+    models=("HuggingFaceTB/SmolLM2-135M-Instruct", "Qwen/Qwen2.5-0.5B-Instruct", "openai-community/gpt2"),
+    inputs=inputs,
+    params=params,
+    outputs=outputs,
+    prepare=prepare,
+    present=present,
+    run=run,
+    streams=True,
+    outputs_as_inputs=True,
+    examples=(
+        ("Write a haiku about the sea.", "You are a helpful assistant."),
+        ("Explain in two sentences what a tokenizer does.", "You are a patient teacher."),
+        ("Once upon a time, in a small village by the river,", ""),
+    ),
+    tiny=(TinyModel("tiny-gpt2-chat", causal_lm), TinyModel("tiny-gpt2-plain", lambda folder: causal_lm(folder, chat=False))),
+    description="Chat with an instruct model (system prompt + history) or let a plain model continue your text. "
+                "Answers stream token by token; **Stop** ends generation at once.",
+)

@@ -1,0 +1,78 @@
+"""Named-entity recognition: finds people, places and organisations in a text and highlights them."""
+
+import gradio as gr
+
+from runtime.errors import UserError
+from runtime.spec import Call, Task, TinyModel
+from runtime.tiny import save, wordpiece_tokenizer
+from tasks._text import bert_config, highlight
+
+STRATEGIES = ("simple", "first", "average", "max", "none")
+COLUMNS = ["entity", "word", "score", "start", "end"]
+LABELS = ("O", "B-PER", "I-PER", "B-LOC", "I-LOC", "B-ORG", "I-ORG", "B-MISC", "I-MISC")
+
+
+def inputs():
+    return [gr.Textbox(label="Text", lines=4, placeholder="Type a sentence with names…", elem_id="token-classification-text")]
+
+
+def params():
+    return [
+        gr.Dropdown(
+            list(STRATEGIES), value="simple", label="Aggregation strategy", elem_id="token-classification-aggregation",
+            info="How word pieces become entities: 'none' shows every token, the others merge pieces into words.",
+        )
+    ]
+
+
+def outputs():
+    return [
+        gr.HighlightedText(label="Entities", show_legend=True, elem_id="token-classification-entities"),
+        gr.Dataframe(headers=COLUMNS, label="Entity table", interactive=False, elem_id="token-classification-table"),
+    ]
+
+
+def prepare(text, aggregation="simple"):
+    if not (text or "").strip():
+        raise UserError("Type some text to look for entities in.")
+    if aggregation not in STRATEGIES:
+        raise UserError(f"Pick an aggregation strategy: {', '.join(STRATEGIES)}.")
+    return Call(text, {"aggregation_strategy": aggregation})
+
+
+def present(result, text, *_):
+    label = lambda row: row.get("entity_group") or row.get("entity")  # noqa: E731 - 'none' names it entity
+    spans = [(row.get("start"), row.get("end"), label(row)) for row in result]
+    table = [[label(row), row.get("word"), round(float(row["score"]), 4), row.get("start"), row.get("end")] for row in result]
+    return highlight(text, spans), table
+
+
+def build_tiny(folder):
+    from transformers import BertForTokenClassification
+
+    tokenizer = wordpiece_tokenizer()
+    config = bert_config(tokenizer, id2label=dict(enumerate(LABELS)), label2id={l: i for i, l in enumerate(LABELS)})
+    save(folder, BertForTokenClassification(config), tokenizer)
+
+
+TASK = Task(
+    name="token-classification",
+    title="Named entities",
+    modality="Text",
+    models=(
+        "dslim/bert-base-NER",
+        "dbmdz/bert-large-cased-finetuned-conll03-english",
+        "Davlan/bert-base-multilingual-cased-ner-hrl",
+    ),
+    inputs=inputs,
+    params=params,
+    outputs=outputs,
+    prepare=prepare,
+    present=present,
+    examples=(
+        ("My name is Sarah and I live in London, near the river Thames.",),
+        ("Hugging Face was founded in New York by Clément Delangue, Julien Chaumond and Thomas Wolf.",),
+    ),
+    tiny=(TinyModel("tiny-bert-ner", build_tiny),),
+    description="Token classification (NER): which words are people, places, organisations, with scores.",
+)

@@ -1,0 +1,96 @@
+"""Translation: text from one language to another, by an encoder-decoder (Marian, T5) or a chat model."""
+
+import gradio as gr
+
+from runtime.errors import UserError
+from runtime.spec import Call, Task, TinyModel
+from runtime.tiny import bpe_tokenizer, causal_lm, save
+from tasks import _seq2seq
+
+LANGUAGES = ("English", "French", "German", "Spanish", "Italian", "Portuguese", "Romanian", "Dutch", "Chinese", "Japanese")
+MAX_CHARS = 5_000
+
+
+def inputs():
+    return [
+        gr.Textbox(label="Text to translate", lines=6, placeholder="Type a text…", elem_id="translation-text"),
+        gr.Dropdown(list(LANGUAGES), value="English", label="From", elem_id="translation-source"),
+        gr.Dropdown(list(LANGUAGES), value="French", label="To", elem_id="translation-target"),
+    ]
+
+
+def params():
+    return [
+        gr.Slider(8, 512, value=128, step=8, label="Longest translation (new tokens)", elem_id="translation-max-new-tokens"),
+        gr.Slider(1, 8, value=2, step=1, label="Beams", elem_id="translation-beams", info="More beams: more careful search, slower."),
+    ]
+
+
+def outputs():
+    return [gr.Textbox(label="Translation", lines=6, buttons=["copy"], elem_id="translation-translation"),
+            gr.Markdown(elem_id="translation-mode")]
+
+
+def prepare(text, source="English", target="French", max_new_tokens=128, num_beams=2):
+    if not (text or "").strip():
+        raise UserError("Type a text to translate.")
+    if len(text) > MAX_CHARS:
+        raise UserError(f"The text is too long: at most {MAX_CHARS:,} characters (it has {len(text):,}).")
+    if source not in LANGUAGES or target not in LANGUAGES:
+        raise UserError(f"Pick languages from the list: {', '.join(LANGUAGES)}.")
+    if source == target:
+        raise UserError("Pick two different languages.")
+    return Call(text.strip(), {"source": source, "target": target, "max_new_tokens": int(max_new_tokens),
+                               "num_beams": int(num_beams), "do_sample": False})
+
+
+def run(pipe, call):
+    kwargs = dict(call.kwargs)
+    source, target = kwargs.pop("source"), kwargs.pop("target")
+    instruction = f"Translate the following text from {source} to {target}. Reply with the translation only."
+    code = lambda name: name[:2].lower() if name != "Japanese" else "ja"  # noqa: E731 - T5's task keys use ISO codes
+    prefix = _seq2seq.t5_prefix(pipe, f"translation_{code(source)}_to_{code(target)}", f"translate {source} to {target}: ")
+    result = _seq2seq.generate(pipe, call.inputs, instruction, "translation_text", prefix=prefix, **kwargs)
+    fixed_pair = pipe.task != "text-generation" and pipe.model.config.model_type == "marian"
+    return {**result, "fixed_pair": fixed_pair}
+
+
+def present(result, *_):
+    note = f"Answered by {_seq2seq.MODES[result['mode']]}."
+    if result.get("fixed_pair"):
+        note += " Marian models translate the one language pair in their name: the language choice is not used."
+    return result["translation_text"], note
+
+
+def build_t5(folder):
+    from transformers import GenerationConfig, T5Config, T5ForConditionalGeneration
+
+    tokenizer = bpe_tokenizer(model_max_length=256)
+    special = {"eos_token_id": tokenizer.eos_token_id, "pad_token_id": tokenizer.pad_token_id,
+               "decoder_start_token_id": tokenizer.pad_token_id}
+    config = T5Config(vocab_size=len(tokenizer), d_model=32, d_kv=16, d_ff=37, num_layers=1, num_heads=2, **special)
+    model = T5ForConditionalGeneration(config)
+    model.generation_config = GenerationConfig(**special, max_new_tokens=20)
+    save(folder, model, tokenizer)
+
+
+TASK = Task(
+    name="translation",
+    title="Translation",
+    modality="Text",
+    models=("Helsinki-NLP/opus-mt-en-fr", "google-t5/t5-small", "Qwen/Qwen2.5-0.5B-Instruct", "Helsinki-NLP/opus-mt-en-de"),
+    inputs=inputs,
+    params=params,
+    outputs=outputs,
+    prepare=prepare,
+    present=present,
+    load=_seq2seq.load,
+    run=run,
+    examples=(
+        ("The weather today is sunny with a light breeze from the west.", "English", "French"),
+        ("Machine learning models classify images, audio and text.", "English", "German"),
+    ),
+    own_pipeline=True,
+    tiny=(TinyModel("tiny-t5", build_t5), TinyModel("tiny-gpt2-chat", causal_lm)),
+    description="Translate with an encoder-decoder model (Marian: one language pair; T5: a few) or a chat model (any).",
+)

@@ -1,0 +1,81 @@
+"""Zero-shot classification: scores a text against labels you make up, with an NLI model."""
+
+import gradio as gr
+
+from runtime.errors import UserError
+from runtime.spec import Call, Task, TinyModel
+from runtime.tiny import save, wordpiece_tokenizer
+from tasks._text import bert_config, split_labels
+
+NLI_LABELS = ("contradiction", "neutral", "entailment")
+MAX_LABELS = 30  # each label is one model pass
+
+
+def inputs():
+    return [
+        gr.Textbox(label="Text", lines=4, placeholder="Type a text to classify…", elem_id="zero-shot-classification-text"),
+        gr.Textbox(label="Candidate labels (comma-separated)", placeholder="sports, politics, science",
+                   elem_id="zero-shot-classification-labels"),
+    ]
+
+
+def params():
+    return [
+        gr.Checkbox(value=False, label="Several labels can be true (multi-label)", elem_id="zero-shot-classification-multi-label",
+                    info="Off: scores compete and sum to 1. On: each label is scored on its own."),
+        gr.Textbox(value="This example is {}.", label="Hypothesis template", elem_id="zero-shot-classification-template",
+                   info="The sentence each label is put into; {} marks where the label goes."),
+    ]
+
+
+def outputs():
+    return [gr.Label(label="Labels, best first", elem_id="zero-shot-classification-labels-out")]
+
+
+def prepare(text, labels, multi_label=False, template="This example is {}."):
+    if not (text or "").strip():
+        raise UserError("Type some text to classify.")
+    candidates = split_labels(labels)
+    if not candidates:
+        raise UserError("Give at least one candidate label, e.g. 'sports, politics, science'.")
+    if len(candidates) > MAX_LABELS:
+        raise UserError(f"Give at most {MAX_LABELS} candidate labels (you gave {len(candidates)}).")
+    template = (template or "").strip() or "This example is {}."
+    if template.count("{}") != 1:
+        raise UserError("The hypothesis template needs exactly one {} where the label goes, e.g. 'This text is about {}.'")
+    return Call(text.strip(), {"candidate_labels": candidates, "multi_label": bool(multi_label), "hypothesis_template": template})
+
+
+def present(result, *_):
+    return ({label: score for label, score in zip(result["labels"], result["scores"])},)
+
+
+def build_tiny(folder):
+    from transformers import BertForSequenceClassification
+
+    tokenizer = wordpiece_tokenizer()
+    config = bert_config(tokenizer, id2label=dict(enumerate(NLI_LABELS)), label2id={l: i for i, l in enumerate(NLI_LABELS)})
+    save(folder, BertForSequenceClassification(config), tokenizer)
+
+
+TASK = Task(
+    name="zero-shot-classification",
+    title="Zero-shot classification",
+    modality="Text",
+    models=(
+        "MoritzLaurer/deberta-v3-base-zeroshot-v2.0",
+        "facebook/bart-large-mnli",
+        "MoritzLaurer/mDeBERTa-v3-base-xnli-multilingual-nli-2mil7",
+    ),
+    inputs=inputs,
+    params=params,
+    outputs=outputs,
+    prepare=prepare,
+    present=present,
+    examples=(
+        ("The new phone has a brilliant camera but the battery dies by noon.", "technology, sports, cooking, complaint"),
+        ("Astronauts fly rockets into space and drink coffee on the station.", "space, food, politics"),
+    ),
+    tiny=(TinyModel("tiny-bert-nli", build_tiny),),
+    description="Classify a text into labels you choose, no training: an NLI model checks 'This example is {label}.'",
+)

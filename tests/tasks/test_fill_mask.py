@@ -1,0 +1,41 @@
+import pytest
+
+from runtime.errors import UserError
+from tasks.fill_mask import check_mask, prepare, present
+
+
+def test_check_mask_names_the_models_token():
+    check_mask("<mask>", "Paris is the <mask> of France.")
+    with pytest.raises(UserError, match=r"mask token is <mask>.*Paris is the <mask> of France"):
+        check_mask("<mask>", "Paris is the [MASK] of France.")
+    with pytest.raises(UserError, match="once"):
+        check_mask("[MASK]", "[MASK] and [MASK]")
+
+
+def test_prepare_and_present():
+    assert prepare(" a [MASK] b ", 3).kwargs == {"top_k": 3}
+    with pytest.raises(UserError, match="mask token"):
+        prepare("", 3)
+    guesses = [{"sequence": "a cat b", "token_str": "cat", "score": 0.6, "token": 7},
+               {"sequence": "a dog b", "token_str": "dog", "score": 0.3, "token": 8}]
+    info, labels, table = present({"mask_token": "[MASK]", "guesses": guesses})
+    assert "`[MASK]`" in info and labels == {"cat": 0.6, "dog": 0.3} and table[0] == ["a cat b", "cat", 0.6]
+
+
+def test_end_to_end(client, tiny):
+    info, labels, table, raw, status = client.predict(tiny("fill-mask"), "The quick brown fox jumps over the lazy [MASK].", 4,
+                                                      api_name="/fill_mask")
+    assert "[MASK]" in info
+    assert 1 <= len(labels["confidences"]) <= 4 and len(table["data"]) == 4
+    for sentence, token, score in table["data"]:
+        assert sentence.startswith("the quick brown fox") and "[MASK]" not in sentence and 0 <= score <= 1
+    assert raw["mask_token"] == "[MASK]"
+
+
+def test_missing_mask_token_is_a_clear_error_and_the_next_request_works(client, tiny):
+    from gradio_client.exceptions import AppError
+
+    with pytest.raises(AppError, match=r"mask token is \[MASK\]"):
+        client.predict(tiny("fill-mask"), "Paris is the <mask> of France.", 3, api_name="/fill_mask")
+    _, labels, _, _, _ = client.predict(tiny("fill-mask"), "Paris is the [MASK] of France.", 3, api_name="/fill_mask")
+    assert len(labels["confidences"]) >= 1

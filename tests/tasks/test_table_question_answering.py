@@ -1,0 +1,52 @@
+import pandas as pd
+import pytest
+
+from runtime.errors import UserError
+from tasks.table_question_answering import EXAMPLE, prepare, present
+
+
+def frame(table=EXAMPLE):
+    return pd.DataFrame(table["data"], columns=table["headers"])
+
+
+def test_prepare_gives_columns_of_strings_and_drops_blank_rows():
+    table = frame()
+    table.loc[len(table)] = ["", "", ""]
+    call = prepare(table, " Which city is biggest? ")
+    assert call.inputs["query"] == "Which city is biggest?"
+    assert call.inputs["table"]["City"] == ["Paris", "Berlin", "Madrid", "Rome"]
+
+
+@pytest.mark.parametrize("table, question, message", [
+    (frame(), "  ", "Type a question"),
+    (pd.DataFrame(), "q", "table is empty"),
+    (pd.DataFrame([["a", "b"]], columns=["x", "x"]), "q", "different, non-empty name"),
+])
+def test_prepare_refuses_bad_tables(table, question, message):
+    with pytest.raises(UserError, match=message):
+        prepare(table, question)
+
+
+def test_present_names_aggregator_and_cells():
+    answer, details = present({"answer": "SUM > 2.1, 3.6", "cells": ["2.1", "3.6"], "coordinates": [(0, 2), (1, 2)],
+                               "aggregator": "SUM"})
+    assert answer == "SUM > 2.1, 3.6" and "SUM" in details and "2.1 (row 1, column 3)" in details
+
+
+def test_end_to_end(client, tiny):
+    table = {"headers": EXAMPLE["headers"], "data": EXAMPLE["data"], "metadata": None}
+    answer, details, raw, status = client.predict(tiny("table-question-answering"), table, "Which city has the most people?",
+                                                  api_name="/table_question_answering")
+    cells = {cell for row in EXAMPLE["data"] for cell in row}
+    assert set(raw["cells"]) <= cells
+    assert all(0 <= r < len(EXAMPLE["data"]) and 0 <= c < len(EXAMPLE["headers"]) for r, c in raw["coordinates"])
+    assert raw["aggregator"] in {"NONE", "SUM", "AVERAGE", "COUNT"} and raw["aggregator"] in details
+    assert answer == raw["answer"] and "tiny-tapas" in status
+
+
+def test_empty_question_is_a_clear_error(client, tiny):
+    from gradio_client.exceptions import AppError
+
+    table = {"headers": EXAMPLE["headers"], "data": EXAMPLE["data"], "metadata": None}
+    with pytest.raises(AppError, match="Type a question"):
+        client.predict(tiny("table-question-answering"), table, "", api_name="/table_question_answering")
