@@ -90,13 +90,13 @@ def build_tab(task: Task, config: Config, models: ModelCache) -> gr.Dropdown:
         gr.Markdown(task.description)
     with gr.Row():
         with gr.Column():
-            with gr.Row(equal_height=True):
+            with gr.Row():
                 model = gr.Dropdown(
                     choices=picker_choices, value=choices[0].id, label="Model", scale=5,
                     allow_custom_value=config.allow_any_model, elem_id=f"{task.name}-model",
                     info="Type any Hub id" if config.allow_any_model else None,
                 )
-                link = gr.Button("🔗 Copy link", size="sm", scale=1, min_width=90, elem_id=f"{task.name}-link")
+                link = gr.Button("Copy link", size="sm", scale=1, min_width=90, elem_id=f"{task.name}-link")
             info = gr.Markdown(describe_model(config, task, choices[0].id), elem_id=f"{task.name}-model-info")
             inputs = list(task.inputs())
             with gr.Accordion("Parameters", open=False) as accordion:
@@ -126,12 +126,12 @@ def build_tab(task: Task, config: Config, models: ModelCache) -> gr.Dropdown:
 
     with gr.Accordion("Compare two models", open=False):
         other = choices[1].id if len(choices) > 1 else choices[0].id
-        with gr.Row(equal_height=True):
+        with gr.Row():
             model_b = gr.Dropdown(
                 choices=picker_choices, value=other, label="Compare with", scale=5,
                 allow_custom_value=config.allow_any_model, elem_id=f"{task.name}-compare-model",
             )
-            compare = gr.Button("Compare", scale=1, elem_id=f"{task.name}-compare")
+            compare = gr.Button("Compare", size="sm", scale=1, min_width=90, elem_id=f"{task.name}-compare")
         sides = []
         with gr.Row():
             for side in ("a", "b"):
