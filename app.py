@@ -226,6 +226,7 @@ def main(argv=None) -> None:
         args.config, device=args.device, dtype=args.dtype, memory_budget=args.memory_budget, preload=args.preload,
         allow_any_model=args.allow_any_model, allow_local_paths=args.allow_local_paths,
     )
+    zerogpu.setup()
     if zerogpu.enabled() and not config.preload:  # ZeroGPU wants models on the GPU before the first call
         config = dataclasses.replace(config, preload=("all",))
     models = ModelCache(DeviceManager(config.device, config.dtype), config.memory_budget)

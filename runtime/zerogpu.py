@@ -15,6 +15,12 @@ def enabled() -> bool:
     ).lower() in ("1", "true")
 
 
+def setup() -> None:
+    """On ZeroGPU, `spaces` must be imported before torch touches CUDA (it emulates the GPU at start-up)."""
+    if enabled():
+        import spaces  # noqa: F401
+
+
 def gpu(handler, duration: int = 60):
     """The handler wrapped with spaces.GPU on ZeroGPU (a GPU is attached for each call), else unchanged."""
     if not enabled():
