@@ -99,7 +99,7 @@ def build_tab(task: Task, config: Config, models: ModelCache) -> gr.Dropdown:
                 link = gr.Button("Copy link", size="sm", scale=1, min_width=90, elem_id=f"{task.name}-link")
             info = gr.Markdown(describe_model(config, task, choices[0].id), elem_id=f"{task.name}-model-info")
             inputs = list(task.inputs())
-            with gr.Accordion("Parameters", open=False) as accordion:
+            with gr.Accordion("Parameters", open=False, elem_id=f"{task.name}-params") as accordion:
                 params = list(task.params())
             accordion.visible = bool(params)
             run = gr.Button("Run  (Ctrl+Enter)", variant="primary", elem_id=f"{task.name}-run")
@@ -110,7 +110,7 @@ def build_tab(task: Task, config: Config, models: ModelCache) -> gr.Dropdown:
                 raw = gr.JSON(label="Pipeline output", elem_id=f"{task.name}-json")
     if task.examples:
         gr.Examples([list(row) for row in task.examples], inputs=inputs, label="Examples")
-    with gr.Accordion("Reproduce in code", open=False):
+    with gr.Accordion("Reproduce in code", open=False, elem_id=f"{task.name}-code-panel"):
         code = gr.Code(
             "# Run the tab: the transformers code for that run shows here.", language="python",
             buttons=["copy"], interactive=False, elem_id=f"{task.name}-code",
@@ -124,7 +124,7 @@ def build_tab(task: Task, config: Config, models: ModelCache) -> gr.Dropdown:
     model.change(lambda m: describe_model(config, task, m), model, info, api_visibility="private")
     link.click(None, [model], None, js=copy_link_js(task))
 
-    with gr.Accordion("Compare two models", open=False):
+    with gr.Accordion("Compare two models", open=False, elem_id=f"{task.name}-compare-panel"):
         other = choices[1].id if len(choices) > 1 else choices[0].id
         with gr.Row():
             model_b = gr.Dropdown(
@@ -147,7 +147,8 @@ def build_tab(task: Task, config: Config, models: ModelCache) -> gr.Dropdown:
 
     kind = extras.batch_kind(inputs)
     if kind:
-        with gr.Accordion(f"Batch: many {'texts' if kind == 'text' else 'images'} at once", open=False):
+        with gr.Accordion(f"Batch: many {'texts' if kind == 'text' else 'images'} at once", open=False,
+                          elem_id=f"{task.name}-batch-panel"):
             files = gr.File(
                 label="A .txt (one text a line) or .csv (a 'text' column)" if kind == "text" else "Images",
                 file_count="multiple", file_types=[".txt", ".csv"] if kind == "text" else ["image"],
