@@ -136,7 +136,7 @@ def build_tab(task: Task, config: Config, models: ModelCache) -> gr.Dropdown:
         with gr.Row():
             for side in ("a", "b"):
                 with gr.Column():
-                    built = [*task.outputs(), gr.JSON(label="Pipeline output", visible=False), gr.Markdown()]
+                    built = [*build_outputs(task, inputs), gr.JSON(label="Pipeline output", visible=False), gr.Markdown()]
                     for i, component in enumerate(built):  # the builder's elem_ids are the main outputs'
                         component.elem_id = f"{task.name}-compare-{side}-{i}"
                     sides += built
@@ -162,6 +162,13 @@ def build_tab(task: Task, config: Config, models: ModelCache) -> gr.Dropdown:
             api_name=f"{task.api_name}_batch", api_visibility="undocumented", **on_gpu,
         )
     return model
+
+
+def build_outputs(task: Task, inputs: list) -> list:
+    """The task's output widgets; a builder that takes parameters gets the input widgets (as on main)."""
+    import inspect
+
+    return list(task.outputs(*inputs) if inspect.signature(task.outputs).parameters else task.outputs())
 
 
 def describe_model(config: Config, task: Task, model_id: str) -> str:

@@ -25,8 +25,17 @@ def run_to_end(result):
     return result
 
 
-def quiet(*_, **__):
-    """A progress callback that shows nothing (items of a batch report their own progress)."""
+class Quiet:
+    """A gr.Progress stand-in that shows nothing: compare and batch report their own progress."""
+
+    def __call__(self, *_, **__):
+        return None
+
+    def tqdm(self, iterable, *_, **__):
+        return iterable
+
+
+quiet = Quiet()
 
 
 def deep_link(tasks: Mapping[str, Task], modalities: Sequence[str], query: Mapping[str, str], choices) -> dict:

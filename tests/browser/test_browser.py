@@ -15,9 +15,12 @@ def widget_ids(task_name: str) -> tuple[list[str], list[str]]:
     """The elem_ids of a task's input and output widgets, from its own builders (no task is named here)."""
     import gradio as gr
 
+    from app import build_outputs
+
     task = REGISTRY[task_name]
     with gr.Blocks():
-        return [c.elem_id for c in task.inputs()], [c.elem_id for c in task.outputs()]
+        inputs = list(task.inputs())
+        return [c.elem_id for c in inputs], [c.elem_id for c in build_outputs(task, inputs)]
 
 
 def long_generation(page, task_name: str, tokens: int = 200) -> None:
