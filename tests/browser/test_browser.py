@@ -137,8 +137,8 @@ def test_copy_link_puts_the_tab_and_model_in_the_address(page, app_url, tiny):
 def test_upload_a_wav_and_see_the_transcript(page, app_url, client, tiny, screenshot):
     from gradio_client import handle_file
 
-    expected, _, _ = client.predict(tiny("automatic-speech-recognition"), handle_file(str(ASSETS / "speech_short.wav")),
-                                    api_name="/automatic_speech_recognition")
+    expected = client.predict(tiny("automatic-speech-recognition"), handle_file(str(ASSETS / "speech_short.wav")),
+                              api_name="/automatic_speech_recognition")[0]  # the transcript comes first
     open_tab(page, app_url, "automatic-speech-recognition")
     audio = page.locator("#automatic-speech-recognition-audio")
     audio.locator("button[aria-label='Upload file']").click()
@@ -217,11 +217,12 @@ def test_document_question_answering_upload(page, app_url, screenshot):
     needs("document-question-answering")
     inputs, outputs = widget_ids("document-question-answering")
     open_tab(page, app_url, "document-question-answering")
-    tab = page.locator("#tab-document-question-answering")
-    tab.locator("input[data-testid='file-upload']").first.set_input_files(str(ASSETS / "text.png"))
-    tab.locator("img").first.wait_for()
-    tab.locator("textarea").first.fill("What does it say?")
+    document, question = REGISTRY["document-question-answering"].examples[0][:2]  # the tab's own first example
+    page.locator(f"#{inputs[0]} input[data-testid='file-upload']").set_input_files(str(ASSETS.parent / document))
+    page.locator(f"#{inputs[0]} img").first.wait_for()
+    page.locator(f"#{inputs[1]} textarea, #{inputs[1]} input").first.fill(question)
     page.locator("#document-question-answering-run").click()
     assert "inference" in wait_status(page, "document-question-answering")
     assert page.locator("[data-testid='toast-body']").count() == 0
+    assert "Error" not in page.locator(f"#{outputs[0]}").inner_text()  # the answer shows, not an error badge
     screenshot(page, "Multimodal")

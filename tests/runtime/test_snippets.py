@@ -60,7 +60,7 @@ def test_custom_run_snippet_goes_through_the_task_module(client, config, tiny, a
     from gradio_client import handle_file
 
     model = tiny("automatic-speech-recognition")
-    text, _, _ = client.predict(model, handle_file(asset("speech_short.wav")), api_name="/automatic_speech_recognition")
+    text = client.predict(model, handle_file(asset("speech_short.wav")), api_name="/automatic_speech_recognition")[0]
     code = make_code(REGISTRY["automatic-speech-recognition"], config, ModelCache())(model, asset("speech_short.wav"))
     assert "from tasks.automatic_speech_recognition import TASK" in code and "soundfile.read('speech_short.wav'" in code
     printed = execute(code, tmp_path, asset("speech_short.wav"))
