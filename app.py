@@ -1,14 +1,16 @@
 """Pipeline Playground: try Hugging Face transformers pipelines in the browser, one tab per task."""
 
 import argparse
-import inspect
+import dataclasses
 import logging
 import os
 
 import gradio as gr
 
+from runtime import extras, zerogpu
 from runtime.batching import Batcher, BatchSettings
 from runtime.config import Config
+from runtime.errors import UserError
 from runtime.devices import DeviceManager
 from runtime.models import ModelCache
 from runtime.serve import make_handler, plain_input_errors, polite_when_full
@@ -22,6 +24,30 @@ INTRO = (
 )
 
 
+SHORTCUTS_JS = """() => {
+  // Ctrl+Enter (Cmd+Enter on a Mac) runs the tab the cursor is in
+  document.addEventListener("keydown", (event) => {
+    if (event.key !== "Enter" || !(event.ctrlKey || event.metaKey)) return;
+    const tab = event.target.closest && event.target.closest('[id^="tab-"]:not([id$="-button"])');
+    const run = tab && document.getElementById(tab.id.slice(4) + "-run");
+    if (run) { event.preventDefault(); run.click(); }
+  });
+}"""
+
+
+def copy_link_js(task: Task) -> str:
+    """Puts this tab's deep link (current model included) in the address bar and on the clipboard."""
+    return f"""(model) => {{
+  const url = new URL(window.location.href);
+  url.search = "";
+  url.searchParams.set("task", {task.name!r});
+  if (model) url.searchParams.set("model", model);
+  window.history.replaceState(null, "", url);
+  if (navigator.clipboard) navigator.clipboard.writeText(url.toString()).catch(() => {{}});
+  return [];
+}}"""
+
+
 def build_demo(
     config: Config | None = None, models: ModelCache | None = None, batcher: Batcher | None = None
 ) -> gr.Blocks:
@@ -29,50 +55,124 @@ def build_demo(
     config = config or Config.load(os.environ.get("PLAYGROUND_CONFIG"))
     models = models or ModelCache(DeviceManager(config.device, config.dtype), config.memory_budget)
     batcher = batcher or Batcher(BatchSettings(config.batch_size, config.batch_wait_ms))
+    groups = REGISTRY.by_modality()
+    pickers, task_tabs = {}, {}
     with gr.Blocks(title="Pipeline Playground") as demo:
         gr.Markdown(INTRO)
-        with gr.Tabs():
-            for modality, tasks in REGISTRY.by_modality().items():
-                with gr.Tab(modality, id=modality.lower()):
-                    with gr.Tabs():
+        with gr.Tabs(elem_id="modalities") as modality_tabs:
+            for modality, tasks in groups.items():
+                with gr.Tab(modality, id=modality.lower(), elem_id=f"tab-modality-{modality.lower()}"):
+                    with gr.Tabs() as task_tabs[modality]:
                         for task in tasks:
-                            with gr.Tab(task.title, id=task.name):
-                                build_tab(task, config, models, batcher)
+                            with gr.Tab(task.title, id=task.name, elem_id=f"tab-{task.name}"):
+                                pickers[task.name] = build_tab(task, config, models, batcher)
+
+        def open_deep_link(request: gr.Request):
+            """`/?task=<name>&model=<id>` opens that tab with that model."""
+            found = extras.deep_link(REGISTRY, list(groups), dict(request.query_params or {}), config.choices)
+            if found.get("warning"):
+                gr.Warning(found["warning"])
+            modality = found.get("modality")
+            return (
+                gr.Tabs(selected=modality) if modality else gr.update(),
+                *[gr.Tabs(selected=found["task"]) if m.lower() == modality else gr.update() for m in groups],
+                *[gr.Dropdown(value=found["model"]) if name == found.get("task") and "model" in found
+                  else gr.update() for name in pickers],
+            )
+
+        demo.load(open_deep_link, None, [modality_tabs, *task_tabs.values(), *pickers.values()],
+                  api_visibility="private")
+        demo.load(None, js=SHORTCUTS_JS)
     return demo
 
 
-def build_tab(task: Task, config: Config, models: ModelCache, batcher: Batcher) -> None:
+def build_tab(task: Task, config: Config, models: ModelCache, batcher: Batcher) -> gr.Dropdown:
+    """One task's tab: picker, inputs, parameters, Run, outputs; then code, compare and batch. Returns the picker."""
     choices = config.choices(task)
+    picker_choices = [(c.display, c.id) for c in choices]
     if task.description:
         gr.Markdown(task.description)
     with gr.Row():
         with gr.Column():
-            model = gr.Dropdown(
-                choices=[(c.display, c.id) for c in choices], value=choices[0].id, label="Model",
-                allow_custom_value=config.allow_any_model, elem_id=f"{task.name}-model",
-                info="Type any Hub id" if config.allow_any_model else None,
-            )
+            with gr.Row():
+                model = gr.Dropdown(
+                    choices=picker_choices, value=choices[0].id, label="Model", scale=5,
+                    allow_custom_value=config.allow_any_model, elem_id=f"{task.name}-model",
+                    info="Type any Hub id" if config.allow_any_model else None,
+                )
+                link = gr.Button("Copy link", size="sm", scale=1, min_width=90, elem_id=f"{task.name}-link")
+            info = gr.Markdown(describe_model(config, task, choices[0].id), elem_id=f"{task.name}-model-info")
             inputs = list(task.inputs())
             plain_input_errors(inputs)
-            with gr.Accordion("Parameters", open=False) as accordion:
+            with gr.Accordion("Parameters", open=False, elem_id=f"{task.name}-params") as accordion:
                 params = list(task.params())
             accordion.visible = bool(params)
-            run = gr.Button("Run", variant="primary", elem_id=f"{task.name}-run")
+            run = gr.Button("Run  (Ctrl+Enter)", variant="primary", elem_id=f"{task.name}-run")
             stop = gr.Button("Stop", variant="stop", elem_id=f"{task.name}-stop") if task.streams else None
         with gr.Column():
-            outputs = list(task.outputs(*inputs) if inspect.signature(task.outputs).parameters else task.outputs())
+            outputs = build_outputs(task, inputs)
             status = gr.Markdown(elem_id=f"{task.name}-status")
             with gr.Accordion("Raw JSON", open=False):
                 raw = gr.JSON(label="Pipeline output", elem_id=f"{task.name}-json")
     if task.examples:
         gr.Examples([list(row) for row in task.examples], inputs=inputs, label="Examples")
-    fed_back = outputs if task.outputs_as_inputs else []
+    with gr.Accordion("Reproduce in code", open=False, elem_id=f"{task.name}-code-panel"):
+        code = gr.Code(
+            "# Run the tab: the transformers code for that run shows here.", language="python",
+            buttons=["copy"], interactive=False, elem_id=f"{task.name}-code",
+        )
+
+    handler = make_handler(task, config, models, batcher)
+    on_gpu = dict(concurrency_id=zerogpu.concurrency_id())  # ZeroGPU: all GPU work shares one queue
+    fed_back = outputs if task.outputs_as_inputs else []  # e.g. the chat so far
     event = run.click(
-        make_handler(task, config, models, batcher), [model, *inputs, *params, *fed_back], [*outputs, raw, status],
-        api_name=task.api_name, **queue_settings(task, config, batcher),
+        zerogpu.gpu(handler), [model, *inputs, *params, *fed_back], [*outputs, raw, status], api_name=task.api_name,
+        **{**queue_settings(task, config, batcher), **({"concurrency_id": on_gpu["concurrency_id"]} if zerogpu.enabled() else {})},
     )
     if stop:  # Stop cancels the event; gradio then closes the handler's generator, which ends generation
         stop.click(None, None, None, cancels=[event], api_visibility="private")
+    event.success(make_code(task, config, models), [model, *inputs, *params], code, api_visibility="private")
+    model.change(lambda m: describe_model(config, task, m), model, info, api_visibility="private")
+    link.click(None, [model], None, js=copy_link_js(task))
+
+    with gr.Accordion("Compare two models", open=False, elem_id=f"{task.name}-compare-panel"):
+        other = choices[1].id if len(choices) > 1 else choices[0].id
+        with gr.Row():
+            model_b = gr.Dropdown(
+                choices=picker_choices, value=other, label="Compare with", scale=5,
+                allow_custom_value=config.allow_any_model, elem_id=f"{task.name}-compare-model",
+            )
+            compare = gr.Button("Compare", size="sm", scale=1, min_width=90, elem_id=f"{task.name}-compare")
+        sides = []
+        with gr.Row():
+            for side in ("a", "b"):
+                with gr.Column():
+                    built = [*build_outputs(task, inputs), gr.JSON(label="Pipeline output", visible=False), gr.Markdown()]
+                    for i, component in enumerate(built):  # the builder's elem_ids are the main outputs'
+                        component.elem_id = f"{task.name}-compare-{side}-{i}"
+                    sides += built
+    compare.click(
+        zerogpu.gpu(extras.make_compare(handler, len(outputs) + 2)), [model, model_b, *inputs, *params], sides,
+        api_name=f"{task.api_name}_compare", api_visibility="undocumented", **on_gpu,
+    )
+
+    kind = extras.batch_kind(inputs)
+    if kind:
+        with gr.Accordion(f"Batch: many {'texts' if kind == 'text' else 'images'} at once", open=False,
+                          elem_id=f"{task.name}-batch-panel"):
+            files = gr.File(
+                label="A .txt (one text a line) or .csv (a 'text' column)" if kind == "text" else "Images",
+                file_count="multiple", file_types=[".txt", ".csv"] if kind == "text" else ["image"],
+                elem_id=f"{task.name}-batch-files",
+            )
+            batch = gr.Button("Run batch", elem_id=f"{task.name}-batch-run")
+            table = gr.Dataframe(label="Results", interactive=False, elem_id=f"{task.name}-batch-table")
+            download = gr.File(label="Results as CSV", elem_id=f"{task.name}-batch-csv")
+        batch.click(
+            zerogpu.gpu(extras.make_batch(handler, kind)), [model, files, *params], [table, download],
+            api_name=f"{task.api_name}_batch", api_visibility="undocumented", **on_gpu,
+        )
+    return model
 
 
 def queue_settings(task: Task, config: Config, batcher: Batcher) -> dict:
@@ -80,6 +180,46 @@ def queue_settings(task: Task, config: Config, batcher: Batcher) -> dict:
     if batcher.merges(task):
         return {"concurrency_limit": 2 * config.batch_size, "concurrency_id": f"{task.name}-batched"}
     return {"concurrency_limit": config.concurrency, "concurrency_id": "model"}  # one cap on unbatched model work
+
+
+def build_outputs(task: Task, inputs: list) -> list:
+    """The task's output widgets; a builder that takes parameters gets the input widgets (as on main)."""
+    import inspect
+
+    return list(task.outputs(*inputs) if inspect.signature(task.outputs).parameters else task.outputs())
+
+
+def describe_model(config: Config, task: Task, model_id: str) -> str:
+    """The line next to the picker: size, architecture, licence (from disk or the Hub cache only)."""
+    from runtime.model_info import model_info
+
+    try:
+        return model_info(config.resolve(task, model_id)).markdown()
+    except UserError as error:
+        return f"⚠️ {error}"
+
+
+def make_code(task: Task, config: Config, models: ModelCache):
+    """The 'Reproduce in code' text for the current model, inputs, parameters and device."""
+    import inspect
+
+    from runtime.snippets import SnippetContext, files_of, snippet
+
+    wants_limits = "limits" in inspect.signature(task.prepare).parameters
+
+    def code(model_id, *values):
+        try:
+            choice = config.resolve(task, model_id)
+            call = task.prepare(*values, limits=config.limits) if wants_limits else task.prepare(*values)
+        except UserError:
+            return gr.update()  # the run already said what is wrong
+        placement = models.devices.placement(choice.device_map)
+        return snippet(SnippetContext(
+            task, choice.id, placement.pipeline_kwargs(), call, files_of(values), choice.revision,
+            choice.trust_remote_code,
+        ))
+
+    return code
 
 
 def parse_args(argv=None) -> argparse.Namespace:
@@ -118,6 +258,9 @@ def main(argv=None) -> None:
         allow_any_model=args.allow_any_model, allow_local_paths=args.allow_local_paths,
         batch_size=args.batch_size, batch_wait_ms=args.batch_wait_ms, concurrency=args.concurrency,
     )
+    zerogpu.setup()
+    if zerogpu.enabled() and not config.preload:  # ZeroGPU wants models on the GPU before the first call
+        config = dataclasses.replace(config, preload=("all",))
     models = ModelCache(DeviceManager(config.device, config.dtype), config.memory_budget)
     for task, choice in config.preload_list(REGISTRY):
         models.get(task, choice)

@@ -63,6 +63,7 @@ class Task:
     check_architecture: bool = True  # refuse models whose architecture is not one of this task's
     tiny: tuple[TinyModel, ...] = ()
     description: str = ""
+    snippet: Callable[[Any], str] | None = None  # (SnippetContext) -> code, when runtime.snippets' generic one is wrong
 
     def __post_init__(self):
         if self.modality not in MODALITIES:

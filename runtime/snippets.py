@@ -1,0 +1,142 @@
+"""Writes the transformers code that reproduces a tab's run: same model, inputs, parameters and device."""
+
+import inspect
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from .spec import Call, Task
+
+
+@dataclass(frozen=True)
+class SnippetContext:
+    """All a snippet is made of; a task's own `snippet(context) -> str` gets the same."""
+
+    task: Task
+    model: str  # the Hub id or folder handed to pipeline()
+    pipeline_kwargs: dict  # from Placement.pipeline_kwargs(): device or device_map, dtype
+    call: Call
+    files: tuple[str, ...] = ()  # the files the tab's inputs name, in order (images, audio, documents)
+    revision: str | None = None
+    trust_remote_code: bool = False
+
+
+def snippet(context: SnippetContext) -> str:
+    """The task's own snippet if it writes one, else the generic `pipeline(...)(inputs, **kwargs)` form."""
+    if context.task.snippet is not None:
+        return context.task.snippet(context)
+    return generic(context)
+
+
+def generic(context: SnippetContext) -> str:
+    task, call = context.task, context.call
+    module = task_module(task)
+    files = list(context.files)
+    setup: list[str] = []
+    inputs = render(call.inputs, files, setup)
+    lines = ["import torch", "from transformers import pipeline"]
+    if any("Image.open" in s for s in setup):
+        lines.append("from PIL import Image, ImageOps")
+    if any("soundfile" in s for s in setup):
+        lines.append("import soundfile")
+    if task.own_pipeline:
+        lines.append(f"import {module}  # registers the pipeline (transformers 5 lacks it; run in the repo)")
+    if task.load is not None or task.run is not None:
+        lines.append("from runtime.spec import Call")
+        lines.append(f"from {module} import TASK  # adapts loading or calling: see {module_path(task)} (run in the repo)")
+    lines.append("")
+    if task.load is not None:
+        lines.append("from runtime.config import ModelChoice")
+        lines.append("from runtime.devices import Placement")
+        choice = f"ModelChoice({context.model!r}" + (f", revision={context.revision!r}" if context.revision else "") + ")"
+        lines.append(f"pipe = TASK.load(TASK, {choice}, {placement_literal(context.pipeline_kwargs)})")
+    else:
+        args = [repr(task.name), f"model={context.model!r}"]
+        if context.revision:
+            args.append(f"revision={context.revision!r}")
+        if context.trust_remote_code:
+            args.append("trust_remote_code=True")
+        args += [f"{k}={literal(v)}" for k, v in context.pipeline_kwargs.items()]
+        lines.append(f"pipe = pipeline({', '.join(args)})")
+    lines += setup
+    kwargs = "".join(f", {k}={literal(v)}" for k, v in call.kwargs.items())
+    if task.run is not None:
+        lines.append(f"result = TASK.call(pipe, Call({inputs}, {{{', '.join(f'{k!r}: {literal(v)}' for k, v in call.kwargs.items())}}}))")
+        if task.streams:
+            lines.append("for result in result:  # partial results as they are generated")
+            lines.append("    pass")
+    else:
+        lines.append(f"result = pipe({inputs}{kwargs})")
+    lines.append("print(result)")
+    return "\n".join(lines) + "\n"
+
+
+def render(value: Any, files: list[str], setup: list[str]) -> str:
+    """Python source for one pipeline input; images and audio are read from the tab's files, in order."""
+    if isinstance(value, (str, int, float, bool)) or value is None:
+        return repr(value)
+    if isinstance(value, (list, tuple)):
+        inner = ", ".join(render(v, files, setup) for v in value)
+        return f"[{inner}]" if isinstance(value, list) else f"({inner}{',' if len(value) == 1 else ''})"
+    if isinstance(value, dict):
+        if set(value) == {"raw", "sampling_rate"} and files:  # audio decoded from a file
+            name = f"audio{len([s for s in setup if s.startswith('audio')]) or ''}"
+            path = os.path.basename(files.pop(0))
+            setup.append(f"{name}, rate = soundfile.read({path!r}, dtype='float32', always_2d=True)")
+            return f"{{'raw': {name}.mean(axis=1), 'sampling_rate': rate}}"
+        return "{" + ", ".join(f"{k!r}: {render(v, files, setup)}" for k, v in value.items()) + "}"
+    if hasattr(value, "size") and hasattr(value, "mode") and files:  # a PIL image read from an upload
+        full = files.pop(0)
+        name = f"image{len([s for s in setup if s.startswith('image')]) or ''}"
+        setup.append(f"{name} = ImageOps.exif_transpose(Image.open({os.path.basename(full)!r})).convert('RGB')")
+        if _opened_size(full) != tuple(value.size):  # the app downscaled a large upload: do the same
+            side = max(value.size)
+            setup.append(f"{name}.thumbnail(({side}, {side}), Image.Resampling.LANCZOS)")
+        return name
+    return "...  # this input cannot be written as code; see the tab"
+
+
+def _opened_size(path: str) -> tuple | None:
+    from PIL import Image, ImageOps
+
+    try:
+        with Image.open(path) as image:
+            return tuple(ImageOps.exif_transpose(image).size)
+    except OSError:
+        return None
+
+
+def literal(value: Any) -> str:
+    """repr() that writes torch dtypes as `torch.float32`."""
+    if type(value).__module__ == "torch" and type(value).__name__ == "dtype":
+        return str(value)
+    return repr(value)
+
+
+def placement_literal(pipeline_kwargs: dict) -> str:
+    dtype = str(pipeline_kwargs.get("dtype", "torch.float32")).removeprefix("torch.")
+    device = pipeline_kwargs.get("device", "cpu")
+    device_map = pipeline_kwargs.get("device_map")
+    return f"Placement({device!r}, {dtype!r}" + (f", {device_map!r}" if device_map else "") + ")"
+
+
+def task_module(task: Task) -> str:
+    module = inspect.getmodule(task.prepare)
+    return module.__name__ if module else f"tasks.{task.api_name}"
+
+
+def module_path(task: Task) -> str:
+    return task_module(task).replace(".", "/") + ".py"
+
+
+def files_of(values) -> tuple[str, ...]:
+    """The file paths among a tab's input values (uploads arrive as paths), in order."""
+    found = []
+    for value in values:
+        for item in value if isinstance(value, (list, tuple)) else (value,):
+            if isinstance(item, dict):  # gradio FileData-like values
+                item = item.get("path")
+            if isinstance(item, (str, Path)) and str(item) and Path(item).is_file():
+                found.append(str(item))
+    return tuple(found)

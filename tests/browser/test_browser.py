@@ -1,0 +1,228 @@
+"""The app in a real browser: drag and drop, keyboard, uploads, deep links, errors, streaming; screenshots per modality."""
+
+import re
+import time
+from pathlib import Path
+
+import pytest
+
+from tasks import REGISTRY
+
+ASSETS = Path(__file__).resolve().parents[2] / "assets"
+
+
+def widget_ids(task_name: str) -> tuple[list[str], list[str]]:
+    """The elem_ids of a task's input and output widgets, from its own builders (no task is named here)."""
+    import gradio as gr
+
+    from app import build_outputs
+
+    task = REGISTRY[task_name]
+    with gr.Blocks():
+        inputs = list(task.inputs())
+        return [c.elem_id for c in inputs], [c.elem_id for c in build_outputs(task, inputs)]
+
+
+def long_generation(page, task_name: str, tokens: int = 200) -> None:
+    """Sets the tab's 'tokens' sliders so a generation runs long enough to be stopped.
+
+    Not to thousands: the browser re-renders the whole text per token, and thousands of updates stall its page.
+    """
+    import gradio as gr
+
+    with gr.Blocks():
+        sliders = [c for c in REGISTRY[task_name].params() if isinstance(c, gr.Slider) and "token" in
+                   (c.label or "").lower()]
+    if sliders:
+        open_panel(page, f"{task_name}-params")
+    for slider in sliders:
+        number = page.locator(f"#{slider.elem_id} input[type='number']")
+        number.fill(str(int(min(slider.maximum, tokens))))
+        number.press("Enter")
+
+
+def needs(task_name: str) -> None:
+    if task_name not in REGISTRY:
+        why = REGISTRY.left_out.get(task_name, "its tab is not in the registry yet")
+        pytest.skip(f"the {task_name} tab is not registered here ({why})")
+
+
+def open_tab(page, app_url: str, task_name: str) -> None:
+    page.goto(f"{app_url}/?task={task_name}")
+    page.locator(f"#{task_name}-run").wait_for(state="visible")
+
+
+def drop_file(page, selector: str, path: Path, mime: str) -> None:
+    """A real drag and drop: dragenter, dragover and drop events carrying a DataTransfer that holds the File."""
+    page.locator(selector).evaluate(
+        """(zone, [data, name, mime]) => {
+            const bytes = Uint8Array.from(atob(data), (c) => c.charCodeAt(0));
+            const transfer = new DataTransfer();
+            transfer.items.add(new File([bytes], name, { type: mime }));
+            for (const type of ["dragenter", "dragover", "drop"]) {
+                zone.dispatchEvent(new DragEvent(type, { bubbles: true, cancelable: true, dataTransfer: transfer }));
+            }
+        }""",
+        [__import__("base64").b64encode(path.read_bytes()).decode(), path.name, mime],
+    )
+
+
+def open_panel(page, elem_id: str) -> None:
+    """Opens an accordion (its content is rendered when first opened)."""
+    page.locator(f"#{elem_id} button.label-wrap").first.click()
+
+
+def wait_status(page, task_name: str):
+    status = page.locator(f"#{task_name}-status")
+    status.filter(has_text="inference").wait_for()
+    return status.inner_text()
+
+
+def test_deep_link_opens_the_image_tab_with_its_model(page, app_url, tiny):
+    model = tiny("image-classification")
+    page.goto(f"{app_url}/?task=image-classification&model={model}")
+    page.locator("#image-classification-run").wait_for(state="visible")
+    assert page.locator("#tab-text-classification").is_hidden()
+    assert "tiny-vit" in page.locator("#image-classification-model input").input_value()
+    assert "ViTForImageClassification" in page.locator("#image-classification-model-info").inner_text()
+
+
+def test_deep_link_to_object_detection(page, app_url):
+    needs("object-detection")
+    open_tab(page, app_url, "object-detection")
+    assert page.locator("#object-detection-run").is_visible()
+    assert page.locator("#image-classification-run").is_hidden()
+
+
+def test_drag_and_drop_an_image_and_see_labels(page, app_url, screenshot):
+    open_tab(page, app_url, "image-classification")
+    drop_file(page, "#image-classification-image button.upload-container", ASSETS / "chelsea.jpg", "image/jpeg")
+    page.locator("#image-classification-image img").first.wait_for()  # the dropped photo is shown
+    page.locator("#image-classification-run").click()
+    status = wait_status(page, "image-classification")
+    assert "tiny-vit" in status
+    shown = page.locator("#image-classification-labels").inner_text()
+    assert any(label in shown for label in ("cat", "dog", "astronaut", "rocket", "coffee cup")), shown
+    open_panel(page, "image-classification-code-panel")
+    code = page.locator("#image-classification-code").inner_text()
+    assert "pipeline('image-classification'" in code and "Image.open('chelsea.jpg')" in code
+    screenshot(page, "Vision")
+
+
+def test_ctrl_enter_and_the_button_run_a_text_tab(page, app_url, screenshot):
+    open_tab(page, app_url, "text-classification")
+    box = page.locator("#text-classification-text textarea")
+    box.fill("I love how easy this is")
+    box.press("Control+Enter")
+    first = wait_status(page, "text-classification")
+    assert re.search(r"POSITIVE|NEGATIVE", page.locator("#text-classification-labels").inner_text())
+    open_panel(page, "text-classification-code-panel")
+    code = page.locator("#text-classification-code")
+    code.filter(has_text="I love how easy this is").wait_for()  # refreshed after the Ctrl+Enter run
+    box.fill("A second sentence, run with the button")
+    page.locator("#text-classification-run").click()
+    code.filter(has_text="A second sentence, run with the button").wait_for()  # refreshed after this run
+    assert "inference" in first and "pipeline('text-classification'" in code.inner_text()
+    screenshot(page, "Text")
+
+
+def test_copy_link_puts_the_tab_and_model_in_the_address(page, app_url, tiny):
+    open_tab(page, app_url, "text-classification")
+    page.locator("#text-classification-link").click()
+    page.wait_for_function("location.search.includes('task=text-classification')")
+    assert "model=" in page.url and "tiny-bert-sentiment" in page.url
+    assert "task=text-classification" in page.evaluate("navigator.clipboard.readText()")
+
+
+def test_upload_a_wav_and_see_the_transcript(page, app_url, client, tiny, screenshot):
+    from gradio_client import handle_file
+
+    expected = client.predict(tiny("automatic-speech-recognition"), handle_file(str(ASSETS / "speech_short.wav")),
+                              api_name="/automatic_speech_recognition")[0]  # the transcript comes first
+    open_tab(page, app_url, "automatic-speech-recognition")
+    audio = page.locator("#automatic-speech-recognition-audio")
+    audio.locator("button[aria-label='Upload file']").click()
+    audio.locator("input[data-testid='file-upload']").set_input_files(str(ASSETS / "speech_short.wav"))
+    audio.locator("audio, [data-testid='waveform-Audio'], .waveform-container").first.wait_for()
+    page.locator("#automatic-speech-recognition-run").click()
+    assert "tiny-wav2vec2-ctc" in wait_status(page, "automatic-speech-recognition")
+    shown = page.locator("#automatic-speech-recognition-text textarea").input_value()
+    assert shown == expected  # the random-weight model's transcript, exactly what the API says
+    screenshot(page, "Audio")
+
+
+def test_bad_input_shows_a_toast_and_the_page_keeps_working(page, app_url):
+    open_tab(page, app_url, "text-classification")
+    page.locator("#text-classification-text textarea").fill("   ")
+    page.locator("#text-classification-run").click()
+    toast = page.locator("[data-testid='toast-body']")
+    toast.filter(has_text="Type some text").wait_for()
+    page.locator("#text-classification-text textarea").fill("Now a real sentence")
+    page.locator("#text-classification-run").click()
+    assert "inference" in wait_status(page, "text-classification")
+    assert re.search(r"POSITIVE|NEGATIVE", page.locator("#text-classification-labels").inner_text())
+
+
+def test_batch_of_texts_fills_a_table(page, app_url, tmp_path):
+    (tmp_path / "texts.txt").write_text("great\nterrible\nfine\n")
+    open_tab(page, app_url, "text-classification")
+    open_panel(page, "text-classification-batch-panel")
+    page.locator("#text-classification-batch-files input[data-testid='file-upload']").set_input_files(
+        str(tmp_path / "texts.txt"))
+    page.locator("#text-classification-batch-files").filter(has_text="texts.txt").wait_for()
+    page.locator("#text-classification-batch-run").click()
+    table = page.locator("#text-classification-batch-table")
+    table.filter(has_text="terrible").wait_for()
+    assert re.search(r"POSITIVE|NEGATIVE", table.inner_text())
+    page.locator("#text-classification-batch-csv").filter(has_text="results").wait_for()  # the CSV to download
+
+
+def test_streaming_generation_grows_and_stops(page, app_url):
+    needs("text-generation")
+    inputs, outputs = widget_ids("text-generation")
+    open_tab(page, app_url, "text-generation")
+    page.locator(f"#{inputs[0]} textarea").fill("Once upon a time")
+    long_generation(page, "text-generation")
+    page.evaluate(  # records every text the output shows, in the page itself: per-token renders keep it busy
+        """(id) => {
+            window.seenTexts = [];
+            window.setInterval(() => {
+                const box = document.querySelector(`#${id} textarea`);
+                const text = box ? box.value : (document.getElementById(id) || {}).innerText || "";
+                if (text && text !== window.seenTexts.at(-1)) window.seenTexts.push(text);
+            }, 15);
+        }""",
+        outputs[0],
+    )
+    page.locator("#text-generation-run").click()
+
+    def shown() -> str:  # a Textbox shows its text in a textarea, other outputs as text
+        box = page.locator(f"#{outputs[0]} textarea")
+        return box.first.input_value() if box.count() else page.locator(f"#{outputs[0]}").inner_text()
+
+    page.wait_for_function("window.seenTexts.length >= 3", timeout=120_000)
+    seen = page.evaluate("window.seenTexts")
+    assert all(b.rstrip().startswith(a.rstrip()) for a, b in zip(seen, seen[1:])), f"text was not appended: {seen}"
+    stop = page.locator("#tab-text-generation button", has_text="Stop").first
+    stop.wait_for(state="visible", timeout=10_000)
+    stop.click()
+    page.wait_for_timeout(1000)  # the last chunks in flight arrive
+    stopped = shown()
+    page.wait_for_timeout(2000)
+    assert shown() == stopped, "the text kept growing after Stop"
+    assert page.locator("#text-generation-run").is_enabled()  # and the tab can run again
+
+
+def test_document_question_answering_upload(page, app_url, screenshot):
+    needs("document-question-answering")
+    inputs, outputs = widget_ids("document-question-answering")
+    open_tab(page, app_url, "document-question-answering")
+    document, question = REGISTRY["document-question-answering"].examples[0][:2]  # the tab's own first example
+    page.locator(f"#{inputs[0]} input[data-testid='file-upload']").set_input_files(str(ASSETS.parent / document))
+    page.locator(f"#{inputs[0]} img").first.wait_for()
+    page.locator(f"#{inputs[1]} textarea, #{inputs[1]} input").first.fill(question)
+    page.locator("#document-question-answering-run").click()
+    assert "inference" in wait_status(page, "document-question-answering")
+    assert page.locator("[data-testid='toast-body']").count() == 0
+    assert "Error" not in page.locator(f"#{outputs[0]}").inner_text()  # the answer shows, not an error badge
+    screenshot(page, "Multimodal")
