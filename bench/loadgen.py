@@ -70,7 +70,7 @@ def run_load(url: str, kind: str, model: str, texts: list[str], clients: int, se
     """`clients` threads call back to back, each with its own texts, until time or count runs out."""
     for i in range(warmup):
         endpoint = Endpoint(url, kind)
-        endpoint.call([model, texts[i % len(texts)], 1])
+        endpoint.call([model, texts[i % len(texts)], 1, "default"])
         endpoint.close()
     latencies, errors, lock = [], [], threading.Lock()
     sent = [0]
@@ -90,7 +90,7 @@ def run_load(url: str, kind: str, model: str, texts: list[str], clients: int, se
             n += 1
             begin = time.perf_counter()
             try:
-                endpoint.call([model, text, 1])
+                endpoint.call([model, text, 1, "default"])
             except Exception as error:  # counted, not fatal: the table shows them
                 with lock:
                     errors.append(str(error)[:200])

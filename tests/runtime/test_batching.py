@@ -122,7 +122,7 @@ def test_sixteen_concurrent_api_callers_each_get_their_own_result(batched_app, t
 
     def ask(text):
         local.endpoint = getattr(local, "endpoint", None) or Endpoint(url, "call")
-        return local.endpoint.call([folder, text, 2])
+        return local.endpoint.call([folder, text, 2, "default"])
 
     before = len(batcher.sizes)
     answers = concurrently(ask, SENTENCES)
@@ -137,7 +137,7 @@ def test_bad_requests_among_concurrent_ones_fail_alone(batched_app, tiny):
     url, _ = batched_app
     folder = tiny("text-classification")
     texts = ["   " if i % 4 == 0 else s for i, s in enumerate(SENTENCES)]  # every 4th is empty
-    answers = concurrently(lambda t: Endpoint(url, "call").call([folder, t, 2]), texts)
+    answers = concurrently(lambda t: Endpoint(url, "call").call([folder, t, 2, "default"]), texts)
     for text, answer in zip(texts, answers):
         if text.strip():
             assert set(answer[0]["confidences"][0]) == {"label", "confidence"}

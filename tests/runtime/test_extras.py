@@ -60,7 +60,7 @@ def test_batch_mode_only_for_a_single_text_or_image_input():
 
 def test_compare_runs_both_models_side_by_side(client, tiny):
     model = tiny("text-classification")
-    out = client.predict(model, model, "I love it", 2, api_name="/text_classification_compare")
+    out = client.predict(model, model, "I love it", 2, "default", api_name="/text_classification_compare")
     label_a, raw_a, status_a, label_b, raw_b, status_b = out
     assert {c["label"] for c in label_a["confidences"]} == {"POSITIVE", "NEGATIVE"}
     assert raw_a == raw_b  # same model, same input
@@ -69,7 +69,7 @@ def test_compare_runs_both_models_side_by_side(client, tiny):
 
 def test_compare_shows_a_bad_input_on_its_side_only(client, tiny):
     model = tiny("text-classification")
-    out = client.predict(model, model, "   ", 2, api_name="/text_classification_compare")
+    out = client.predict(model, model, "   ", 2, "default", api_name="/text_classification_compare")
     assert "Type some text" in out[2] and "Type some text" in out[5]
 
 
@@ -77,7 +77,7 @@ def test_batch_of_texts_gives_a_table_and_a_csv(client, tiny, tmp_path):
     from gradio_client import handle_file
 
     (tmp_path / "texts.txt").write_text("I love it\nawful\n")
-    table, download = client.predict(tiny("text-classification"), [handle_file(str(tmp_path / "texts.txt"))], 1,
+    table, download = client.predict(tiny("text-classification"), [handle_file(str(tmp_path / "texts.txt"))], 1, "default",
                                      api_name="/text_classification_batch")
     assert table["headers"] == ["input", "result", "milliseconds", "error"]
     assert [row[0] for row in table["data"]] == ["I love it", "awful"]

@@ -26,7 +26,6 @@ def test_on_zerogpu_handlers_are_wrapped_and_share_one_queue(monkeypatch):
 
     spaces.GPU = GPU
     monkeypatch.setitem(sys.modules, "spaces", spaces)
-    monkeypatch.setattr(zerogpu.importlib.util, "find_spec", lambda name: spaces.__spec__)
     monkeypatch.setenv("SPACES_ZERO_GPU", "true")
     handler = lambda x: x  # noqa: E731
     assert zerogpu.enabled() and zerogpu.gpu(handler) is handler and wrapped == [(handler, 60)]
@@ -39,7 +38,6 @@ def test_the_app_wraps_every_gpu_bound_event_and_queues_them_together(monkeypatc
     spaces.__spec__ = types.SimpleNamespace(name="spaces")
     spaces.GPU = lambda duration=60: lambda fn: wrapped.append(fn) or fn
     monkeypatch.setitem(sys.modules, "spaces", spaces)
-    monkeypatch.setattr(zerogpu.importlib.util, "find_spec", lambda name: spaces.__spec__)
     monkeypatch.setenv("SPACES_ZERO_GPU", "true")
     from app import build_demo
     from tasks import REGISTRY
