@@ -31,7 +31,8 @@ class Batcher:
     The first request of a batch leads: it waits up to `max_wait_ms` (or until the batch is full), then for the
     model to be free (requests arriving meanwhile still join), and runs the batch. Every caller gets its own
     result; if the batched call fails, each request is retried alone, so a bad input fails only its own caller.
-    Only tasks that are `batchable`, do not stream and have no custom `run` are merged; others run as before.
+    Tasks that are `batchable` and do not stream are merged; others run as before. A task's own `run` gets a
+    stand-in for its pipeline whose single-input calls are merged the same way (e.g. audio resampled first).
     """
 
     def __init__(self, settings: BatchSettings = BatchSettings()):
@@ -42,13 +43,21 @@ class Batcher:
         self.sizes: list[int] = []  # sizes of the batches run so far (recent ones), for tests and the bench
 
     def merges(self, task: Task) -> bool:
-        return task.batchable and not task.streams and task.run is None and self.settings.max_size > 1
+        return task.batchable and not task.streams and self.settings.max_size > 1
 
     def call(self, task: Task, pipe, call: Call, progress=None):
-        """`task.call(pipe, call)`, batched with concurrent calls where the task allows it."""
-        key = self._key(pipe, call) if self.merges(task) else None
-        if key is None:
+        """`task.call(pipe, call)`, its pipeline calls batched with concurrent ones where the task allows it."""
+        if not self.merges(task):
             return task.call(pipe, call, progress)
+        if task.run is None:
+            return self.pipe_call(pipe, call)
+        return task.call(_Merging(self, pipe), call, progress)
+
+    def pipe_call(self, pipe, call: Call):
+        """`pipe(call.inputs, **call.kwargs)`, merged with concurrent calls on the same pipeline and parameters."""
+        key = self._key(pipe, call)
+        if key is None:
+            return pipe(call.inputs, **call.kwargs)
         future: Future = Future()
         with self._lock:
             batch = self._open.get(key)
@@ -67,19 +76,17 @@ class Batcher:
                 with self._lock:
                     if self._open.get(key) is batch:
                         del self._open[key]
-                self._run(task, pipe, batch)
+                self._run(pipe, batch)
         return future.result()
 
     @staticmethod
     def _key(pipe, call: Call) -> tuple | None:
         try:
-            kwargs = tuple(sorted(call.kwargs.items()))
-            hash(kwargs)
-        except TypeError:  # unhashable parameters: run alone rather than guess equality
+            return (id(pipe), _frozen(call.kwargs))
+        except TypeError:  # parameters that cannot be compared safely (arrays, ...): run alone
             return None
-        return (id(pipe), kwargs)
 
-    def _run(self, task: Task, pipe, batch: _Batch) -> None:
+    def _run(self, pipe, batch: _Batch) -> None:
         calls, futures = batch.calls, batch.futures
         self.sizes = [*self.sizes[-999:], len(calls)]
         if len(calls) == 1:
@@ -96,6 +103,31 @@ class Batcher:
                 future.set_result(results[i])
                 continue
             try:
-                future.set_result(task.call(pipe, call))
+                future.set_result(pipe(call.inputs, **call.kwargs))
             except Exception as error:
                 future.set_exception(error)
+
+
+class _Merging:
+    """Stands in for a pipeline inside a task's own `run`: its single-input calls join concurrent ones."""
+
+    def __init__(self, batcher: Batcher, pipe):
+        self._batcher, self._pipe = batcher, pipe
+
+    def __call__(self, inputs, **kwargs):
+        if isinstance(inputs, list):  # already a batch of its own
+            return self._pipe(inputs, **kwargs)
+        return self._batcher.pipe_call(self._pipe, Call(inputs, kwargs))
+
+    def __getattr__(self, name):  # feature_extractor, model, tokenizer, ... of the real pipeline
+        return getattr(self._pipe, name)
+
+
+def _frozen(value):
+    """A hashable copy of call parameters (lists of labels become tuples); TypeError for anything else."""
+    if isinstance(value, dict):
+        return tuple(sorted((key, _frozen(v)) for key, v in value.items()))
+    if isinstance(value, (list, tuple)):
+        return tuple(_frozen(v) for v in value)
+    hash(value)
+    return value

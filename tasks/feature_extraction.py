@@ -82,6 +82,7 @@ TASK = Task(
         ("A cat sits on the mat.\nA kitten is resting on a rug.\nThe stock market fell sharply today.",),
         ("How do I reset my password?\nI forgot my login details.\nWhat time does the shop open?",),
     ),
+    batchable=True,
     tiny=(TinyModel("tiny-bert-embeddings", build_tiny),),
     description="Feature extraction: each sentence becomes a vector; close meanings point the same way.",
 )

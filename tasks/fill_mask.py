@@ -84,6 +84,7 @@ TASK = Task(
         ("Paris is the [MASK] of France.",),
         ("The quick brown fox jumps over the lazy [MASK].",),
     ),
+    batchable=True,
     tiny=(TinyModel("tiny-bert-mlm", build_tiny),),
     description="Guess a hidden word. Each model has its own mask token ([MASK] for BERT, <mask> for RoBERTa).",
 )

@@ -101,6 +101,7 @@ TASK = Task(
     present=present,
     run=run,
     examples=tuple((path,) for path in EXAMPLES),
+    batchable=True,
     tiny=(TinyModel("tiny-segformer", build_tiny_segformer),),
     description="SegFormer (semantic) and Mask2Former (instance, panoptic): every region of the picture, labelled.",
 )

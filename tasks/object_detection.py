@@ -80,6 +80,7 @@ TASK = Task(
     present=present,
     run=run,
     examples=tuple((path,) for path in EXAMPLES),
+    batchable=True,
     tiny=(TinyModel("tiny-detr", build_tiny_detr), TinyModel("tiny-yolos", build_tiny_yolos)),
     description="COCO-trained detectors (YOLOS, RT-DETR): what is where in the picture, as labelled boxes.",
 )

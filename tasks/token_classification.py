@@ -73,6 +73,7 @@ TASK = Task(
         ("My name is Sarah and I live in London, near the river Thames.",),
         ("Hugging Face was founded in New York by Clément Delangue, Julien Chaumond and Thomas Wolf.",),
     ),
+    batchable=True,
     tiny=(TinyModel("tiny-bert-ner", build_tiny),),
     description="Token classification (NER): which words are people, places, organisations, with scores.",
 )

@@ -76,6 +76,7 @@ TASK = Task(
         ("The new phone has a brilliant camera but the battery dies by noon.", "technology, sports, cooking, complaint"),
         ("Astronauts fly rockets into space and drink coffee on the station.", "space, food, politics"),
     ),
+    batchable=True,
     tiny=(TinyModel("tiny-bert-nli", build_tiny),),
     description="Classify a text into labels you choose, no training: an NLI model checks 'This example is {label}.'",
 )

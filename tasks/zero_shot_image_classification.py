@@ -78,6 +78,7 @@ TASK = Task(
         ("assets/rocket.jpg", "a rocket launch, a sunset, an astronaut, a bird"),
         ("assets/coffee.jpg", "coffee, tea, soup, juice"),
     ),
+    batchable=True,
     tiny=(TinyModel("tiny-clip", build_tiny_clip),),
     description="CLIP and SigLIP: which of your own labels fits the picture — no training on those labels needed.",
 )
