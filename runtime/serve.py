@@ -113,7 +113,8 @@ def _said_plainly(component, preprocess):
             if not choices:
                 raise
             # gradio's own wording names Python types ("<class 'str'>"): say it as a sentence instead
-            listed = ", ".join(repr(label) for label, _ in component.choices)
+            listed = ", ".join(repr(value) if label == value else f"{label}: {value!r}"
+                               for label, value in component.choices)
             raise gr.Error(f"{payload!r} is not one of the choices for {component.label or 'this setting'} "
                            f"({listed}).", print_exception=False) from None
         except Exception as error:
