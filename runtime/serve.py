@@ -36,6 +36,8 @@ def make_handler(task: Task, config: Config, models: ModelCache, batcher: Batche
 
     def answer(result, values, choice, loaded, call, seconds):
         line = status_line(choice.display, loaded, seconds) + truncation_note(loaded.pipe, call)
+        if isinstance(result, dict) and result.get("status_note"):  # a task's own word on how it read the input
+            line += f" · {result['status_note']}"
         return (*task.present(result, *values), jsonable(result), line)
 
     if task.streams:
@@ -96,6 +98,7 @@ def plain_input_errors(components) -> None:
 
 
 def _said_plainly(component, preprocess):
+    choices = isinstance(component, (gr.Radio, gr.Dropdown, gr.CheckboxGroup))
     if isinstance(component, gr.Image):
         sentence = "That file is not an image this app can read (try a PNG or JPEG)."
     elif isinstance(component, gr.Audio):
@@ -107,7 +110,13 @@ def _said_plainly(component, preprocess):
         try:
             return preprocess(payload)
         except gr.Error:
-            raise
+            if not choices:
+                raise
+            # gradio's own wording names Python types ("<class 'str'>"): say it as a sentence instead
+            listed = ", ".join(repr(value) if label == value else f"{label}: {value!r}"
+                               for label, value in component.choices)
+            raise gr.Error(f"{payload!r} is not one of the choices for {component.label or 'this setting'} "
+                           f"({listed}).", print_exception=False) from None
         except Exception as error:
             log.info("could not read an input of %s: %s", type(component).__name__, error)
             raise gr.Error(sentence, print_exception=False) from error

@@ -1,5 +1,7 @@
 """Text to image: a prompt in, a picture out, through a diffusers pipeline with a progress bar per denoising step."""
 
+from pathlib import Path
+
 import gradio as gr
 
 from runtime.errors import ModelLoadError, UserError
@@ -12,7 +14,9 @@ def inputs():
         gr.Textbox(
             label="Prompt", lines=3, placeholder="A cat astronaut drinking coffee…", elem_id="text-to-image-prompt"
         ),
-        gr.Textbox(label="Negative prompt", placeholder="blurry, low quality", elem_id="text-to-image-negative"),
+        gr.Textbox(
+            label="Negative prompt (optional)", placeholder="blurry, low quality", elem_id="text-to-image-negative"
+        ),
     ]
 
 
@@ -60,12 +64,18 @@ def load(task, choice, placement):
     from runtime.models import describe, model_source
 
     source = model_source(choice)
+    if Path(source).is_dir() and not (Path(source) / "model_index.json").exists():
+        raise ModelLoadError(f"'{choice.display}' is not a {task.title} model: it has no diffusers pipeline "
+                             "(model_index.json). Pick a model made for Text to image.")
     try:
         pipe = DiffusionPipeline.from_pretrained(
             source, revision=choice.revision, dtype=getattr(torch, placement.dtype),
             trust_remote_code=choice.trust_remote_code,
         )
     except Exception as error:
+        if "model_index.json" in str(error):  # a Hub repo of a transformers model, not of a diffusers pipeline
+            raise ModelLoadError(f"'{choice.display}' is not a {task.title} model: it has no diffusers pipeline "
+                                 "(model_index.json). Pick a model made for Text to image.") from error
         raise ModelLoadError(f"Could not load '{choice.display}' for {task.title}: {describe(error)}") from error
     pipe.set_progress_bar_config(disable=True)  # progress goes to the browser instead
     return pipe.to(placement.device)
@@ -85,7 +95,22 @@ def run(pipe, call, progress=None):
 
     generator = torch.Generator("cpu").manual_seed(seed)  # CPU generator: the same seed gives the same image anywhere
     out = pipe(call.inputs, generator=generator, callback_on_step_end=step_done, **kwargs)
-    return {"images": out.images, "seed": seed}
+    return {"images": out.images, "seed": seed, **cut_note(pipe, call.inputs, kwargs.get("negative_prompt"))}
+
+
+def cut_note(pipe, prompt: str, negative: str | None) -> dict:
+    """{"status_note": ...} when the text encoder reads only the start of a prompt (CLIP: 77 tokens), else {}."""
+    tokenizer = getattr(pipe, "tokenizer", None)
+    limit = getattr(tokenizer, "model_max_length", None)
+    if not limit or limit >= 1_000_000:
+        return {}
+    cut = []
+    for name, text in (("prompt", prompt), ("negative prompt", negative)):
+        if text and len(text) > limit:  # a token covers at least one character
+            tokens = len(tokenizer(text, truncation=False, verbose=False)["input_ids"])
+            if tokens > limit:
+                cut.append(f"{name} cut to the model's first {limit} of {tokens} tokens")
+    return {"status_note": "; ".join(cut)} if cut else {}
 
 
 def present(result, *_):

@@ -116,7 +116,19 @@ def run(pipe, call):
         chat = [{"role": "user", "content": [{"type": "image", "image": image}, {"type": "text", "text": question}]}]
         out = pipe(text=chat, max_new_tokens=call.kwargs["max_new_tokens"], return_full_text=False)
         return [{"answer": out[0]["generated_text"].strip()}]
+    check_length(pipe.tokenizer, call.inputs["question"])
     return pipe(call.inputs, **call.kwargs)
+
+
+def check_length(tokenizer, question: str) -> None:
+    """VQA models read a short window (ViLT: 40 tokens); a longer question is refused, not silently cut."""
+    limit = getattr(tokenizer, "model_max_length", None)
+    if not limit or limit >= 1_000_000 or len(question) <= limit:  # a token covers at least one character
+        return
+    tokens = len(tokenizer(question, truncation=False, verbose=False)["input_ids"])
+    if tokens > limit:
+        raise UserError(f"The question is {tokens} tokens long, but this model reads at most {limit}. "
+                        "Please shorten it.")
 
 
 def present(result, *_):

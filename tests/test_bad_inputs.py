@@ -144,6 +144,9 @@ def good_values(task, inputs, params):
             value = {gr.Image: "assets/chelsea.jpg", gr.Audio: "assets/speech_short.wav"}.get(type(widget), "hello world")
         if isinstance(widget, FILE_WIDGETS) and isinstance(value, str):
             value = handle_file(str(ROOT / value) if (ROOT / value).exists() else value)
+        if isinstance(widget, gr.MultimodalTextbox) and isinstance(value, dict):  # its files are uploads too
+            value = {**value, "files": [handle_file(str(ROOT / f)) if isinstance(f, str) else f
+                                        for f in value.get("files") or []]}
         values.append(value)
     return values, [p.value for p in params]
 
