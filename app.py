@@ -106,6 +106,7 @@ def build_tab(task: Task, config: Config, models: ModelCache, batcher: Batcher) 
             plain_input_errors(inputs)
             with gr.Accordion("Parameters", open=False, elem_id=f"{task.name}-params") as accordion:
                 params = list(task.params())
+            plain_input_errors(params)
             accordion.visible = bool(params)
             run = gr.Button("Run  (Ctrl+Enter)", variant="primary", elem_id=f"{task.name}-run")
             stop = gr.Button("Stop", variant="stop", elem_id=f"{task.name}-stop") if task.streams else None

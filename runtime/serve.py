@@ -75,12 +75,17 @@ def user_errors(task: Task):
         raise gr.Error(f"The model could not process this input: {describe(error)}", print_exception=False) from error
 
 
+# pipelines that cut a text to the model's window on their own, without a `truncation` argument
+ALWAYS_TRUNCATE = ("TokenClassificationPipeline", "ZeroShotClassificationPipeline")
+
+
 def truncation_note(pipe, call) -> str:
     """Tells the user when their text was longer than the model's window and only its start was read."""
     tokenizer = getattr(pipe, "tokenizer", None)
     limit = getattr(tokenizer, "model_max_length", None)
     text = call.inputs
-    if not (call.kwargs.get("truncation") and isinstance(text, str) and limit and limit < 1_000_000):
+    truncates = call.kwargs.get("truncation") or (type(pipe).__name__ in ALWAYS_TRUNCATE and "stride" not in call.kwargs)
+    if not (truncates and isinstance(text, str) and limit and limit < 1_000_000):
         return ""
     if len(text) <= limit:  # a token covers at least one character: cannot be over the window
         return ""
@@ -96,6 +101,8 @@ def plain_input_errors(components) -> None:
 
 
 def _said_plainly(component, preprocess):
+    if isinstance(component, (gr.Radio, gr.Dropdown)):  # gradio's own wording names Python types: <class 'str'>
+        return _one_of_the_choices(component, preprocess)
     if isinstance(component, gr.Image):
         sentence = "That file is not an image this app can read (try a PNG or JPEG)."
     elif isinstance(component, gr.Audio):
@@ -111,6 +118,18 @@ def _said_plainly(component, preprocess):
         except Exception as error:
             log.info("could not read an input of %s: %s", type(component).__name__, error)
             raise gr.Error(sentence, print_exception=False) from error
+
+    return checked
+
+
+def _one_of_the_choices(component, preprocess):
+    def checked(payload):
+        try:
+            return preprocess(payload)
+        except gr.Error as error:
+            names = ", ".join(str(name) for name, _ in component.choices)
+            raise gr.Error(f"{payload!r} is not a choice for {component.label or 'this setting'}; "
+                           f"pick one of: {names}.", print_exception=False) from error
 
     return checked
 
