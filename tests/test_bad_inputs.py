@@ -144,6 +144,8 @@ def good_values(task, inputs, params):
             value = {gr.Image: "assets/chelsea.jpg", gr.Audio: "assets/speech_short.wav"}.get(type(widget), "hello world")
         if isinstance(widget, FILE_WIDGETS):  # one file, or a list of them (gr.File(file_count="multiple"))
             value = [as_file(v) for v in value] if isinstance(value, (list, tuple)) else as_file(value)
+        elif isinstance(widget, gr.MultimodalTextbox) and isinstance(value, dict):  # text and attached files
+            value = {**value, "files": [as_file(v) for v in value.get("files") or []]}
         values.append(value)
     return values, [p.value for p in params]
 
