@@ -77,17 +77,30 @@ def user_errors(task: Task):
         raise gr.Error(f"The model could not process this input: {describe(error)}", print_exception=False) from error
 
 
+# pipelines that cut a text to the model's window on their own, without a `truncation` argument
+ALWAYS_TRUNCATE = ("TokenClassificationPipeline", "ZeroShotClassificationPipeline")
+
+
 def truncation_note(pipe, call) -> str:
-    """Tells the user when their text was longer than the model's window and only its start was read."""
+    """Tells the user when their text (or one of their texts) was longer than the model's window and only its start
+    was read."""
     tokenizer = getattr(pipe, "tokenizer", None)
     limit = getattr(tokenizer, "model_max_length", None)
     text = call.inputs
-    if not (call.kwargs.get("truncation") and isinstance(text, str) and limit and limit < 1_000_000):
+    tokenize_kwargs = call.kwargs.get("tokenize_kwargs")  # feature extraction hands truncation to its tokenizer
+    truncates = (call.kwargs.get("truncation") or (isinstance(tokenize_kwargs, dict) and tokenize_kwargs.get("truncation"))
+                 or (type(pipe).__name__ in ALWAYS_TRUNCATE and "stride" not in call.kwargs))
+    texts = [text] if isinstance(text, str) else text if isinstance(text, list) and all(isinstance(t, str) for t in text) else []
+    if not (truncates and texts and limit and limit < 1_000_000):
         return ""
-    if len(text) <= limit:  # a token covers at least one character: cannot be over the window
+    long = [t for t in texts if len(t) > limit]  # a token covers at least one character: the others fit the window
+    counts = [len(tokenizer(t, truncation=False, verbose=False)["input_ids"]) for t in long]
+    cut = [n for n in counts if n > limit]
+    if not cut:
         return ""
-    tokens = len(tokenizer(text, truncation=False, verbose=False)["input_ids"])
-    return f" · input cut to the model's first {limit} of {tokens} tokens" if tokens > limit else ""
+    if isinstance(text, str):
+        return f" · input cut to the model's first {limit} of {cut[0]} tokens"
+    return f" · {len(cut)} of {len(texts)} inputs cut to the model's first {limit} tokens (the longest has {max(cut)})"
 
 
 def plain_input_errors(components) -> None:

@@ -100,7 +100,18 @@ def split_labels(text: str, what: str = "label") -> list[str]:
     labels = list(dict.fromkeys(part.strip() for part in (text or "").split(",") if part.strip()))
     if not labels:
         raise UserError(f"Type at least one {what}, separated by commas (e.g. cat, dog, rocket).")
+    too_long(labels, what)
     return labels
+
+
+MAX_LABEL_CHARS = 200  # a label is a few words; a text-length one overruns the text encoder's window and crashes it
+
+
+def too_long(labels, what: str = "label") -> None:
+    for label in labels:
+        if len(label) > MAX_LABEL_CHARS:
+            raise UserError(f"Each {what} should be a few words: one has {len(label):,} characters "
+                            f"(at most {MAX_LABEL_CHARS}). Separate several with commas.")
 
 
 def mask_array(mask, opacity: float = MASK_OPACITY) -> np.ndarray:

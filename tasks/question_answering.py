@@ -11,6 +11,7 @@ from runtime.tiny import save, wordpiece_tokenizer
 from tasks._text import bert_config, highlight
 
 MAX_CONTEXT_CHARS = 50_000
+MAX_QUESTION_CHARS = 1_000  # the question must fit the window beside a piece of the context
 
 
 @functools.cache
@@ -110,6 +111,9 @@ def prepare(context, question, max_answer_len=30, stride=128):
         raise UserError("Type a question about the context.")
     if len(context) > MAX_CONTEXT_CHARS:
         raise UserError(f"The context is too long: at most {MAX_CONTEXT_CHARS:,} characters (it has {len(context):,}).")
+    if len(question.strip()) > MAX_QUESTION_CHARS:
+        raise UserError(f"The question is too long: at most {MAX_QUESTION_CHARS:,} characters "
+                        f"(it has {len(question.strip()):,}). Ask one short question about the context.")
     return Call({"question": question.strip(), "context": context}, {"max_answer_len": int(max_answer_len), "stride": int(stride)})
 
 

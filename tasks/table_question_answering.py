@@ -7,6 +7,7 @@ from runtime.spec import Call, Task, TinyModel
 from runtime.tiny import save, wordpiece_tokenizer
 
 MAX_CELLS = 2000  # TAPAS reads at most 512 tokens: bigger tables would be cut silently
+MAX_QUESTION_CHARS = 1_000  # the question shares those 512 tokens with the table; TAPAS' tokenizer never cuts it
 AGGREGATORS = {0: "NONE", 1: "SUM", 2: "AVERAGE", 3: "COUNT"}
 EXAMPLE = {
     "headers": ["City", "Country", "Population (millions)"],
@@ -32,6 +33,9 @@ def outputs():
 def prepare(table, question):
     if not (question or "").strip():
         raise UserError("Type a question about the table.")
+    if len(question.strip()) > MAX_QUESTION_CHARS:  # a 20,000-word one made the tokenizer eat all memory
+        raise UserError(f"The question is too long: at most {MAX_QUESTION_CHARS:,} characters "
+                        f"(it has {len(question.strip()):,}). Ask one short question about the table.")
     if table is None or len(table.columns) == 0:
         raise UserError("The table is empty: add at least one column and one row.")
     table = table.fillna("").astype(str)

@@ -23,7 +23,7 @@ def inputs():
     return [
         gr.Textbox(label="Message (or text to continue)", lines=3, placeholder="Write a haiku about the sea.",
                    elem_id="text-generation-message"),
-        gr.Textbox(label="System prompt (chat models)", value="You are a helpful assistant.", lines=2,
+        gr.Textbox(label="System prompt (optional; chat models)", value="You are a helpful assistant.", lines=2,
                    elem_id="text-generation-system"),
     ]
 
@@ -53,6 +53,8 @@ def prepare(message, system="", max_new_tokens=128, do_sample=True, temperature=
         raise UserError("Type a message (or the start of a text for the model to continue).")
     if len(message) > MAX_PROMPT_CHARS:
         raise UserError(f"The message is too long: at most {MAX_PROMPT_CHARS:,} characters (it has {len(message):,}).")
+    if len(system or "") > MAX_PROMPT_CHARS:
+        raise UserError(f"The system prompt is too long: at most {MAX_PROMPT_CHARS:,} characters (it has {len(system):,}).")
     settings = {"max_new_tokens": int(max_new_tokens), "do_sample": bool(do_sample),
                 "repetition_penalty": float(repetition_penalty)}
     if do_sample:

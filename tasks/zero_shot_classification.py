@@ -9,6 +9,7 @@ from tasks._text import bert_config, split_labels
 
 NLI_LABELS = ("contradiction", "neutral", "entailment")
 MAX_LABELS = 30  # each label is one model pass
+MAX_LABEL_CHARS = 200  # label + template share the window with the text; a text-length one crashes the model
 
 
 def inputs():
@@ -41,6 +42,10 @@ def prepare(text, labels, multi_label=False, template="This example is {}."):
     if len(candidates) > MAX_LABELS:
         raise UserError(f"Give at most {MAX_LABELS} candidate labels (you gave {len(candidates)}).")
     template = (template or "").strip() or "This example is {}."
+    for what, value in [*(("candidate label", c) for c in candidates), ("hypothesis template", template)]:
+        if len(value) > MAX_LABEL_CHARS:
+            raise UserError(f"Each {what} should be a few words: one has {len(value):,} characters "
+                            f"(at most {MAX_LABEL_CHARS}). Separate several labels with commas.")
     if template.count("{}") != 1:
         raise UserError("The hypothesis template needs exactly one {} where the label goes, e.g. 'This text is about {}.'")
     return Call(text.strip(), {"candidate_labels": candidates, "multi_label": bool(multi_label), "hypothesis_template": template})

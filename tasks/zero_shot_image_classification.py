@@ -7,7 +7,7 @@ from runtime.media import load_image
 from runtime.spec import Call, Limits, Task, TinyModel
 from runtime.tiny import bpe_tokenizer, save
 
-from ._vision import image_input, split_labels, with_input
+from ._vision import image_input, split_labels, too_long, with_input
 
 TEMPLATE = "This is a photo of {}."
 
@@ -36,6 +36,7 @@ def prepare(image, candidate_labels, hypothesis_template=TEMPLATE, limits=Limits
     template = (hypothesis_template or "").strip() or TEMPLATE
     if template.count("{}") != 1:
         raise UserError("The hypothesis template needs exactly one {} where each label goes, e.g. 'a photo of {}.'")
+    too_long([template], "hypothesis template")
     image = load_image(image, limits.max_image_side)
     return Call(image, {"candidate_labels": labels, "hypothesis_template": template})
 

@@ -142,13 +142,30 @@ def good_values(task, inputs, params):
     for widget, value in zip(inputs, row):
         if value is None:
             value = {gr.Image: "assets/chelsea.jpg", gr.Audio: "assets/speech_short.wav"}.get(type(widget), "hello world")
-        if isinstance(widget, FILE_WIDGETS) and isinstance(value, str):
-            value = handle_file(str(ROOT / value) if (ROOT / value).exists() else value)
-        if isinstance(widget, gr.MultimodalTextbox) and isinstance(value, dict):  # its files are uploads too
-            value = {**value, "files": [handle_file(str(ROOT / f)) if isinstance(f, str) else f
-                                        for f in value.get("files") or []]}
+        if isinstance(widget, FILE_WIDGETS):  # one file, or a list of them (gr.File(file_count="multiple"))
+            value = [as_file(v) for v in value] if isinstance(value, (list, tuple)) else as_file(value)
+        elif isinstance(widget, gr.MultimodalTextbox) and isinstance(value, dict):  # text and attached files
+            value = {**value, "files": [as_file(v) for v in value.get("files") or []]}
         values.append(value)
     return values, [p.value for p in params]
+
+
+def as_file(value):
+    if not isinstance(value, str):
+        return value
+    return handle_file(str(ROOT / value) if (ROOT / value).exists() else value)
+
+
+def fed_back(task):
+    """What a task whose outputs are also inputs (a chat's history) takes after its parameters: the outputs'
+    starting values, as a fresh tab sends them."""
+    if not task.outputs_as_inputs:
+        return []
+    from app import build_outputs
+
+    with gr.Blocks():
+        inputs = list(task.inputs())
+        return [getattr(o, "value", None) for o in build_outputs(task, inputs)]
 
 
 def other_task_model(task, tiny) -> str:
@@ -183,7 +200,7 @@ def test_bad_input_gets_a_plain_error_and_the_next_request_works(
         model = "nobody/model-that-does-not-exist" if case == "model-does-not-exist" else other_task_model(task, tiny)
 
     try:
-        answer = open_client.predict(model, *values, *settings, api_name=api)
+        answer = open_client.predict(model, *values, *settings, *fed_back(task), api_name=api)
     except AppError as error:
         assert_plain(str(error))
         if case == "model-of-another-task":
@@ -198,7 +215,7 @@ def test_bad_input_gets_a_plain_error_and_the_next_request_works(
         assert answer[-1] and "inference" in answer[-1]  # a normal answer with its status line
 
     *_, status = open_client.predict(tiny(task.name), *good_values(task, inputs, params)[0], *settings_defaults(params),
-                                     api_name=api)
+                                     *fed_back(task), api_name=api)
     assert "inference" in status
 
 
@@ -212,9 +229,10 @@ def test_unlisted_model_is_refused_by_the_curated_app(client, tiny):
         inputs, params = widgets(task)
         values, settings = good_values(task, inputs, params)
         with pytest.raises(AppError) as refused:
-            client.predict("nobody/model-that-does-not-exist", *values, *settings, api_name=f"/{task.api_name}")
+            client.predict("nobody/model-that-does-not-exist", *values, *settings, *fed_back(task),
+                           api_name=f"/{task.api_name}")
         assert_plain(str(refused.value))
-        *_, status = client.predict(tiny(task.name), *values, *settings, api_name=f"/{task.api_name}")
+        *_, status = client.predict(tiny(task.name), *values, *settings, *fed_back(task), api_name=f"/{task.api_name}")
         assert "inference" in status
 
 
