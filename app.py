@@ -128,7 +128,7 @@ def build_tab(task: Task, config: Config, models: ModelCache, batcher: Batcher) 
     fed_back = outputs if task.outputs_as_inputs else []  # e.g. the chat so far
     event = run.click(
         zerogpu.gpu(handler), [model, *inputs, *params, *fed_back], [*outputs, raw, status], api_name=task.api_name,
-        **{**queue_settings(task, config, batcher), **({"concurrency_id": on_gpu["concurrency_id"]} if zerogpu.enabled() else {})},
+        **queue_settings(task, config, batcher),
     )
     if stop:  # Stop cancels the event; gradio then closes the handler's generator, which ends generation
         stop.click(None, None, None, cancels=[event], api_visibility="private")
@@ -177,10 +177,15 @@ def build_tab(task: Task, config: Config, models: ModelCache, batcher: Batcher) 
 
 
 def queue_settings(task: Task, config: Config, batcher: Batcher) -> dict:
-    """Batched tasks let enough requests in to fill a batch while one runs; the others share one limit."""
+    """Batched tasks let enough requests in to fill a batch while one runs; the others share one limit.
+    On ZeroGPU all GPU work shares one queue instead."""
     if batcher.merges(task):
-        return {"concurrency_limit": 2 * config.batch_size, "concurrency_id": f"{task.name}-batched"}
-    return {"concurrency_limit": config.concurrency, "concurrency_id": "model"}  # one cap on unbatched model work
+        settings = {"concurrency_limit": 2 * config.batch_size, "concurrency_id": f"{task.name}-batched"}
+    else:
+        settings = {"concurrency_limit": config.concurrency, "concurrency_id": "model"}  # one cap on unbatched work
+    if zerogpu.enabled():
+        settings["concurrency_id"] = zerogpu.concurrency_id()
+    return settings
 
 
 def build_outputs(task: Task, inputs: list) -> list:

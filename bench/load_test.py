@@ -23,7 +23,7 @@ import threading
 import time
 import wave
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -37,6 +37,7 @@ class Request:
     values: list  # widget values: strings, or local file paths for file widgets
     files: tuple  # indexes of values that are files to upload
     expected: object = None  # raw JSON computed in-process
+    sent: dict = field(default_factory=dict)  # index -> what goes over HTTP where it differs from the widget value
 
 
 def build_requests(tasks, models: dict, count: int, workdir: Path) -> list[Request]:
@@ -51,11 +52,22 @@ def build_requests(tasks, models: dict, count: int, workdir: Path) -> list[Reque
         task = usable[i % len(usable)]
         with gr.Blocks():
             inputs, params = list(task.inputs()), list(task.params())
+            fed_back = list(task.outputs()) if task.outputs_as_inputs else []  # e.g. the chat so far, empty
         row = list(task.examples[0]) if task.examples else [None] * len(inputs)
-        values, files = [], []
+        texts = [k for k, w in enumerate(inputs) if isinstance(w, (gr.Textbox, gr.MultimodalTextbox))]
+        varied = (texts or [k for k, w in enumerate(inputs) if not isinstance(w, gr.Chatbot)])[0]  # differs per request
+        values, files, sent = [], [], {}
         for k, (widget, value) in enumerate(zip(inputs, row)):
-            first = k == 0  # the first input varies per request; the others keep the example's value
-            if isinstance(widget, gr.Textbox):
+            first = k == varied  # the others keep the example's value
+            if isinstance(widget, gr.MultimodalTextbox):
+                value = {"text": f"{value['text']} Request {i}." if first else value["text"],
+                         "files": [str(ROOT / f) for f in value.get("files", [])]}
+                files.append(k)
+            elif isinstance(widget, gr.Dataframe):  # sent as {headers, data}; the task gets what gradio makes of it
+                from gradio.components.dataframe import DataframeData
+
+                sent[k], value = value, widget.preprocess(DataframeData(**value))
+            elif isinstance(widget, gr.Textbox):
                 value = f"{value or CORPUS[i % len(CORPUS)]} Request {i}." if first else value
             elif isinstance(widget, gr.Image):
                 value = image_file(workdir, i) if first else str(ROOT / value)
@@ -64,11 +76,18 @@ def build_requests(tasks, models: dict, count: int, workdir: Path) -> list[Reque
                 value = audio_file(workdir, i) if first else str(ROOT / value)
                 files.append(k)
             elif isinstance(widget, (gr.File, gr.Video)):
-                value = str(ROOT / value)
+                if isinstance(value, (list, tuple)):  # several files: the first one differs per request
+                    value = [image_file(workdir, i) if first and widget.file_types == ["image"] and not j
+                             else str(ROOT / f) for j, f in enumerate(value)]
+                else:
+                    value = str(ROOT / value)
                 files.append(k)
             values.append(value)
-        values += [p.value for p in params]
-        requests.append(Request(task, models[task.name], values, tuple(files)))
+        # greedy where sampling is a choice: every request then has exactly one right answer to check
+        values += [False if isinstance(p, gr.Checkbox) and (p.elem_id or "").endswith("do-sample") else p.value
+                   for p in params]
+        values += [w.value for w in fed_back]
+        requests.append(Request(task, models[task.name], values, tuple(files), sent=sent))
     return requests
 
 
@@ -129,12 +148,19 @@ def same(a, b, tolerance=1e-4) -> bool:
 
 def send(http, url: str, r: Request, timeout: float = 120.0):
     """One request through the HTTP API: upload its files, POST the call, read the event stream to the end."""
-    data = list(r.values)
-    for k in r.files:
-        with open(r.values[k], "rb") as f:
-            uploaded = http.post(f"{url}/gradio_api/upload", files={"files": (Path(r.values[k]).name, f)}, timeout=timeout)
+    def upload(path: str) -> dict:
+        with open(path, "rb") as f:
+            uploaded = http.post(f"{url}/gradio_api/upload", files={"files": (Path(path).name, f)}, timeout=timeout)
         uploaded.raise_for_status()
-        data[k] = {"path": uploaded.json()[0], "orig_name": Path(r.values[k]).name, "meta": {"_type": "gradio.FileData"}}
+        return {"path": uploaded.json()[0], "orig_name": Path(path).name, "meta": {"_type": "gradio.FileData"}}
+
+    data = [r.sent.get(k, value) for k, value in enumerate(r.values)]
+    for k in r.files:  # one file, several, or a message with files
+        value = r.values[k]
+        if isinstance(value, dict):
+            data[k] = {**value, "files": [upload(f) for f in value["files"]]}
+        else:
+            data[k] = [upload(f) for f in value] if isinstance(value, list) else upload(value)
     api = r.task.api_name
     posted = http.post(f"{url}/gradio_api/call/{api}", json={"data": [r.model, *data]}, timeout=timeout)
     posted.raise_for_status()

@@ -56,7 +56,8 @@ class ModelCache:
             start = time.perf_counter()
             try:
                 import_pipelines_once()
-                pipe = (task.load or load_pipeline)(task, choice, placement)  # a failure caches nothing
+                with _one_load_at_a_time:
+                    pipe = (task.load or load_pipeline)(task, choice, placement)  # a failure caches nothing
             except UserError:
                 raise
             except Exception as error:  # a task's own load: still name the model and the cause
@@ -88,6 +89,9 @@ class ModelCache:
 
 
 _first_import = threading.Lock()
+# transformers' from_pretrained is not thread-safe: two models loading at once came out with weights left on the
+# meta device ("Tensor.item() cannot be called on meta tensors" at the first request). Loads are CPU-bound anyway.
+_one_load_at_a_time = threading.Lock()
 
 
 def import_pipelines_once() -> None:

@@ -134,9 +134,18 @@ def files_of(values) -> tuple[str, ...]:
     """The file paths among a tab's input values (uploads arrive as paths), in order."""
     found = []
     for value in values:
+        if isinstance(value, dict) and "files" in value:  # a multimodal message: its text and its files
+            value = value["files"]
         for item in value if isinstance(value, (list, tuple)) else (value,):
             if isinstance(item, dict):  # gradio FileData-like values
                 item = item.get("path")
-            if isinstance(item, (str, Path)) and str(item) and Path(item).is_file():
+            if isinstance(item, (str, Path)) and str(item) and _is_file(item):
                 found.append(str(item))
     return tuple(found)
+
+
+def _is_file(path) -> bool:
+    try:
+        return Path(path).is_file()
+    except OSError:  # a long text is not a path ("File name too long")
+        return False

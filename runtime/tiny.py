@@ -119,5 +119,7 @@ def causal_lm(folder: Path, chat: bool = True, positions: int = 4096) -> None:
     model.generation_config = GenerationConfig(
         bos_token_id=tokenizer.bos_token_id, eos_token_id=tokenizer.eos_token_id,
         pad_token_id=tokenizer.pad_token_id, max_new_tokens=20,
+        # random weights would end a text at a random point (1 token in 400 is the end); a test sets the length
+        suppress_tokens=[tokenizer.eos_token_id],
     )
     save(folder, model, tokenizer)

@@ -11,7 +11,8 @@ from runtime.streaming import stream_text
 from runtime.tiny import causal_lm
 
 MAX_PROMPT_CHARS = 20_000
-UPDATE_SECONDS = 0.05  # at most ~20 screen updates a second: a fast model's every token would swamp the browser
+UPDATE_SECONDS = 0.2  # at most 5 screen updates a second: each re-renders the whole reply as markdown, and at 20
+# a second a busy browser fell seconds behind the model (Stop then came after the reply had ended)
 MODES = {
     "chat": "Chat mode: the model has a chat template, so the system prompt and earlier turns are used.",
     "completion": "Plain completion: this model has no chat template, so it continues your text "

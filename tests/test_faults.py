@@ -50,14 +50,16 @@ def fault_app(config, broken, tiny):
     from gradio_client import Client
 
     from app import build_tab
+    from runtime.batching import Batcher, BatchSettings
 
     good, folders = broken
     choices = (ModelChoice(str(good), "good"), *(ModelChoice(str(f), name) for name, f in folders.items()))
     fault_config = dataclasses.replace(config, models={**config.models, TEXT.name: choices})
     models = ModelCache()
+    batcher = Batcher(BatchSettings(config.batch_size, config.batch_wait_ms))  # as build_demo makes it
     with gr.Blocks() as demo:
-        build_tab(dataclasses.replace(TEXT, load=load_or_run_out_of_memory), fault_config, models)
-        build_tab(REGISTRY["image-classification"], fault_config, models)
+        build_tab(dataclasses.replace(TEXT, load=load_or_run_out_of_memory), fault_config, models, batcher)
+        build_tab(REGISTRY["image-classification"], fault_config, models, batcher)
     try:
         _, url, _ = demo.queue().launch(prevent_thread_lock=True, server_name="127.0.0.1", ssr_mode=False, quiet=True)
         yield Client(url, ssl_verify=False, verbose=False), models

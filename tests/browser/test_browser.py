@@ -33,7 +33,7 @@ def long_generation(page, task_name: str, tokens: int = 200) -> None:
     with gr.Blocks():
         sliders = [c for c in REGISTRY[task_name].params() if isinstance(c, gr.Slider) and "token" in
                    (c.label or "").lower()]
-    if sliders:
+    if sliders and not page.locator(f"#{sliders[0].elem_id}").is_visible():
         open_panel(page, f"{task_name}-params")
     for slider in sliders:
         number = page.locator(f"#{slider.elem_id} input[type='number']")
@@ -177,40 +177,68 @@ def test_batch_of_texts_fills_a_table(page, app_url, tmp_path):
     page.locator("#text-classification-batch-csv").filter(has_text="results").wait_for()  # the CSV to download
 
 
-def test_streaming_generation_grows_and_stops(page, app_url):
+def generating() -> bool:
+    """Whether a streamed generation is running in the app under test (it is served in this process)."""
+    import threading
+
+    return any(t.name == "stream-generate" and t.is_alive() for t in threading.enumerate())
+
+
+def test_streaming_generation_grows_and_stops(page, app_url, tiny):
+    """The chat tab (the tiny model has a chat template): the reply grows token by token, Stop ends the generation
+    itself (not just the display), and the next message continues the conversation."""
+    import gradio as gr
+    from transformers import AutoTokenizer
+
     needs("text-generation")
     inputs, outputs = widget_ids("text-generation")
+    with gr.Blocks():
+        assert isinstance(REGISTRY["text-generation"].outputs()[0], gr.Chatbot)
+    chat = outputs[0]
     open_tab(page, app_url, "text-generation")
     page.locator(f"#{inputs[0]} textarea").fill("Once upon a time")
-    long_generation(page, "text-generation")
-    page.evaluate(  # records every text the output shows, in the page itself: per-token renders keep it busy
+    long_generation(page, "text-generation", tokens=1024)  # far more than can be generated before Stop
+    page.evaluate(  # records every text of the latest reply, in the page itself: per-token renders keep it busy
         """(id) => {
+            window.reply = () => {  // a message's aria-label is its plain text (the bubble shows it as markdown)
+                const bots = document.querySelectorAll(`#${id} [data-testid='bot']`);
+                const label = bots.length ? bots[bots.length - 1].getAttribute("aria-label") || "" : "";
+                return label.replace(/^bot's message: /, "");
+            };
             window.seenTexts = [];
             window.setInterval(() => {
-                const box = document.querySelector(`#${id} textarea`);
-                const text = box ? box.value : (document.getElementById(id) || {}).innerText || "";
+                const text = window.reply();
                 if (text && text !== window.seenTexts.at(-1)) window.seenTexts.push(text);
             }, 15);
         }""",
-        outputs[0],
+        chat,
     )
     page.locator("#text-generation-run").click()
-
-    def shown() -> str:  # a Textbox shows its text in a textarea, other outputs as text
-        box = page.locator(f"#{outputs[0]} textarea")
-        return box.first.input_value() if box.count() else page.locator(f"#{outputs[0]}").inner_text()
-
-    page.wait_for_function("window.seenTexts.length >= 3", timeout=120_000)
-    seen = page.evaluate("window.seenTexts")
-    assert all(b.rstrip().startswith(a.rstrip()) for a, b in zip(seen, seen[1:])), f"text was not appended: {seen}"
-    stop = page.locator("#tab-text-generation button", has_text="Stop").first
-    stop.wait_for(state="visible", timeout=10_000)
-    stop.click()
+    page.wait_for_function("window.seenTexts.length >= 2", timeout=120_000)  # the reply has grown once
+    page.locator("#text-generation-stop").click()  # at once: a busy page may show only a few of the updates
+    deadline = time.monotonic() + 10
+    while generating() and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert not generating(), "the model kept generating after Stop"
     page.wait_for_timeout(1000)  # the last chunks in flight arrive
-    stopped = shown()
+    stopped = page.evaluate("window.reply()")
     page.wait_for_timeout(2000)
-    assert shown() == stopped, "the text kept growing after Stop"
-    assert page.locator("#text-generation-run").is_enabled()  # and the tab can run again
+    assert page.evaluate("window.reply()") == stopped, "the reply kept growing after Stop"
+
+    seen = page.evaluate("window.seenTexts")
+    assert all(b.startswith(a) for a, b in zip(seen, seen[1:])), f"the reply was not appended to: {seen}"
+    assert stopped.startswith(seen[0]) and len(stopped) > len(seen[0])
+    tokens = len(AutoTokenizer.from_pretrained(tiny("text-generation"))(stopped)["input_ids"])
+    assert tokens < 1024, "the reply ran to its limit: Stop did not cut it short"  # a full one re-tokenizes to ~1600
+    assert page.locator(f"#{chat} [data-testid='user']").first.get_attribute("aria-label").endswith("Once upon a time")
+    assert "Chat mode" in page.locator("#text-generation-mode").inner_text()
+
+    long_generation(page, "text-generation", tokens=5)  # the tab runs again, and the chat goes on
+    page.locator(f"#{inputs[0]} textarea").fill("And then?")
+    page.locator("#text-generation-run").click()
+    page.locator(f"#{chat} [data-testid='user']").nth(1).wait_for()
+    page.wait_for_function(f"document.querySelectorAll('#{chat} [data-testid=bot]').length == 2 && window.reply()")
+    assert page.locator(f"#{chat} [data-testid='bot']").first.get_attribute("aria-label").endswith(stopped)
 
 
 def test_document_question_answering_upload(page, app_url, screenshot):

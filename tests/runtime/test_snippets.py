@@ -95,3 +95,46 @@ def test_own_pipeline_tasks_import_their_module_first():
 def test_files_of_finds_only_existing_files(asset):
     assert files_of(["hello", asset("chelsea.jpg"), None, 3, [asset("coffee.jpg")]]) == (
         asset("chelsea.jpg"), asset("coffee.jpg"))
+
+
+def first_example_values(task) -> list:
+    """The tab's first example as its widgets hand it to the task (files as paths), then the default parameters."""
+    import gradio as gr
+
+    with gr.Blocks():
+        inputs, params = list(task.inputs()), list(task.params())
+    row = list(task.examples[0]) if task.examples else [w.value for w in inputs]
+    values = []
+    for widget, value in zip(inputs, row):
+        if isinstance(widget, gr.Dataframe):
+            from gradio.components.dataframe import DataframeData
+
+            value = widget.preprocess(DataframeData(**value))
+        elif isinstance(widget, gr.MultimodalTextbox):
+            value = {**value, "files": [str(ROOT / f) for f in value.get("files", [])]}
+        elif isinstance(widget, (gr.Image, gr.Audio, gr.File, gr.Video)) and value:
+            value = [str(ROOT / v) for v in value] if isinstance(value, (list, tuple)) else str(ROOT / value)
+        values.append(value)
+    return values + [p.value for p in params]
+
+
+@pytest.mark.parametrize("task_name", sorted(REGISTRY))
+def test_every_tasks_snippet_from_its_first_example_is_python(config, tiny, task_name):
+    """Each tab's 'Reproduce in code' for its first example is whole Python: no input left as a placeholder."""
+    task = REGISTRY[task_name]
+    code = make_code(task, config, ModelCache())(tiny(task_name), *first_example_values(task))
+    assert isinstance(code, str), f"no snippet: {code}"  # an update object means prepare refused the example
+    compile(code, f"<{task_name} snippet>", "exec")
+    assert "cannot be written as code" not in code, code
+    assert tiny(task_name) in code and "print(result)" in code
+
+
+@pytest.mark.parametrize("task_name", sorted(t.name for t in REGISTRY.values() if t.load or t.run))
+def test_snippets_of_tasks_with_their_own_load_or_run_execute(config, tiny, tmp_path, task_name):
+    """Those snippets go through the task module (TASK.load / TASK.call): run them, offline, on the tiny model."""
+    from runtime.snippets import files_of
+
+    task = REGISTRY[task_name]
+    values = first_example_values(task)
+    code = make_code(task, config, ModelCache())(tiny(task_name), *values)
+    assert execute(code, tmp_path, *files_of(values))  # it printed a result
