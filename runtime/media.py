@@ -2,6 +2,7 @@
 
 import shutil
 import subprocess
+from pathlib import Path
 
 import numpy as np
 
@@ -82,11 +83,13 @@ def _decode(path: str) -> tuple[np.ndarray, int]:
         return samples, rate
     except (soundfile.LibsndfileError, RuntimeError, TypeError):
         pass
+    if not Path(path).is_file():  # a URL or a device must never reach ffmpeg, which would open it
+        raise UserError("That file is not audio this app can read (try WAV, FLAC, OGG, MP3 or M4A).")
     if shutil.which("ffmpeg") is None:
         raise UserError("This audio format needs ffmpeg on the server; upload WAV, FLAC, OGG or MP3 instead.")
     rate = 16000
     done = subprocess.run(
-        ["ffmpeg", "-nostdin", "-v", "error", "-i", path, "-f", "f32le", "-ac", "1", "-ar", str(rate), "-"],
+        ["ffmpeg", "-nostdin", "-v", "error", "-protocol_whitelist", "file", "-i", path, "-f", "f32le", "-ac", "1", "-ar", str(rate), "-"],
         capture_output=True,
         timeout=120,
     )

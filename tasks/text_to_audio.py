@@ -1,5 +1,7 @@
 """Text to speech and music: text in, playable and downloadable audio out (VITS, SpeechT5 + vocoder, MusicGen)."""
 
+import threading
+
 import gradio as gr
 
 from runtime.errors import UserError
@@ -74,13 +76,21 @@ def load(task, choice, placement):
     return pipe
 
 
+SEEDED = threading.Lock()
+
+
 def run(pipe, call):
     """Applies each option only where the loaded model takes it, and says which were used."""
     import torch
 
     options = dict(call.kwargs)
     kind = pipe.model.config.model_type
-    torch.manual_seed(options["seed"])
+    with SEEDED:  # the seed is torch's global one: concurrent requests must not draw from it in between
+        torch.manual_seed(options["seed"])
+        return _generate(pipe, call, options, kind)
+
+
+def _generate(pipe, call, options, kind):
     kwargs, applied = {}, {"model_type": kind, "seed": options["seed"]}
     if kind in GENERATIVE:
         generate = {k: options[k] for k in ("max_new_tokens", "do_sample", "temperature")}
