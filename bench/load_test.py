@@ -40,6 +40,12 @@ class Request:
     sent: dict = field(default_factory=dict)  # index -> what goes over HTTP where it differs from the widget value
 
 
+def mixed_tasks(registry) -> list:
+    """The tasks the load mixes: all but text-to-audio, whose tiny VITS answers 3344 samples in the server and 3136
+    in-process for the same seed and text, so the cross-talk check cannot tell its answers apart (open)."""
+    return [t for t in registry.values() if t.name != "text-to-audio"]
+
+
 def build_requests(tasks, models: dict, count: int, workdir: Path) -> list[Request]:
     """`count` requests spread over the tasks, each with its own input (derived from the task's widget types)."""
     import gradio as gr
@@ -295,13 +301,14 @@ def main(argv=None) -> int:
     from runtime.tiny import build_all
     from tasks import REGISTRY
 
+    mixed = mixed_tasks(REGISTRY)
     with tempfile.TemporaryDirectory() as tmp:
         tmp = Path(tmp)
         config_path = build_all(Path(args.tiny_dir or tmp / "tiny"), REGISTRY)
         config = Config.load(config_path)
         models = {task: choices[0].id for task, choices in config.models.items()}
-        requests = build_requests([t for t in REGISTRY.values() if t.name != "text-to-audio"], models, args.requests, tmp)
-        warm = build_requests([t for t in REGISTRY.values() if t.name != "text-to-audio"], models, 4 * len(models), tmp)
+        requests = build_requests(mixed, models, args.requests, tmp)
+        warm = build_requests(mixed, models, 4 * len(models), tmp)
         expected_answers(requests + warm, config)
         port = free_port()
         url = f"http://127.0.0.1:{port}"

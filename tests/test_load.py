@@ -1,11 +1,9 @@
 """A small run of bench/load_test.py against the app under test: concurrent clients, no failures, no cross-talk."""
 
-from bench.load_test import build_requests, expected_answers, report, run
+from bench.load_test import build_requests, mixed_tasks, expected_answers, report, run
 from tasks import REGISTRY
 
-# text-to-audio is left out: the tiny VITS answers 3344 samples in the server and 3136 in-process for the same
-# seed and text, so the cross-talk check cannot tell its answers apart (open: see the issue's closing note)
-MIXED = [t for t in REGISTRY.values() if t.name != "text-to-audio"]
+MIXED = mixed_tasks(REGISTRY)
 
 
 def test_sixty_mixed_requests_from_eight_clients_all_get_their_own_answer(client, config, tmp_path):
