@@ -103,7 +103,7 @@ def run(pipe, call):
     last = time.monotonic()
     with contextlib.closing(stream_text(pipe, prompt, {**kwargs, "return_full_text": False})) as stream:
         for reply in stream:
-            if time.monotonic() - last >= UPDATE_SECONDS:
+            if (reply and not shown) or time.monotonic() - last >= UPDATE_SECONDS:  # the first token at once
                 yield {"mode": mode, "reply": reply}
                 shown, last = reply, time.monotonic()
     if reply != shown:  # the end of the text, however soon after the last update

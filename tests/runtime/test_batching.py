@@ -85,10 +85,37 @@ def test_calls_with_other_parameters_or_unbatchable_tasks_run_alone(tiny):
     batcher = Batcher(BatchSettings(max_size=16, max_wait_ms=100))
     calls = [task.prepare(SENTENCES[i], 1 + i % 2) for i in range(8)]  # two top_k values: two batches
     results = concurrently(lambda c: batcher.call(task, pipe, c), calls, threads=8)
-    assert [len(r) for r in results] == [1 + i % 2 for i in range(8)]
-    assert sorted(batcher.sizes) == [4, 4]
+    assert [len(r) for r in results] == [1 + i % 2 for i in range(8)]  # nobody got the other top_k's answer
+    assert sum(batcher.sizes) == 8 and max(batcher.sizes) <= 4  # no batch mixed the two
     asr = REGISTRY["automatic-speech-recognition"]  # custom run: never merged
     assert not batcher.merges(asr) and not Batcher(BatchSettings(max_size=1)).merges(task)
+
+
+def crowd(batcher, pipe, task, clients: int, rounds: int) -> list[int]:
+    """`clients` threads each calling `rounds` times back to back; the sizes of the batches that ran."""
+    barrier = threading.Barrier(clients)
+
+    def client(index):
+        barrier.wait()
+        for r in range(rounds):
+            batcher.call(task, pipe, task.prepare(SENTENCES[(index + r) % 16], 1))
+
+    concurrently(client, range(clients), threads=clients)
+    return batcher.sizes
+
+
+def test_a_crowd_of_clients_is_batched_together_and_a_lone_client_is_not_kept_waiting(tiny):
+    """Without waiting for the crowd, 8 clients split into a batch of 1 and one of 7, in turn, for good: the one
+    whose answer came first runs alone while the other 7 are still in the model. With it: batches of 8."""
+    task = REGISTRY["text-classification"]
+    pipe = pipeline_of(task, tiny(task.name))
+    patient = BatchSettings(max_size=32, max_wait_ms=5000, wait_share=1e6)  # waits are bounded only by the crowd
+    sizes = crowd(Batcher(patient), pipe, task, clients=8, rounds=12)
+    assert sizes == [1] + [8] * 11 + [7], sizes  # the first caller ran alone; so its 12th call ended a batch early
+    alone = Batcher(patient)
+    sizes = crowd(alone, pipe, task, clients=1, rounds=5)
+    assert sizes == [1] * 5  # (had the lone client waited for a crowd, a 5 s wait would time every test out)
+    assert alone._recent[id(pipe)].size == 1
 
 
 def test_batch_settings_come_from_flags_env_and_config_file(tmp_path, monkeypatch):

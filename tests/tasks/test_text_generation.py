@@ -87,3 +87,15 @@ def test_cancel_through_the_api_stops_generation(client, tiny, models, config):
         hook.remove()
     chat, _, raw, _ = client.predict(model, "hello", "", 5, *GREEDY, [], "", api_name="/text_generation")
     assert chat[-1]["role"] == "assistant"  # the next request works
+
+
+def test_the_first_text_is_shown_at_once_then_updates_are_throttled(tiny, models, config, monkeypatch):
+    """The first token goes to the reader as soon as it decodes (first-token time is what a visitor feels);
+    later ones at most every UPDATE_SECONDS. With a throttle of an hour: the empty start, the first text, the end."""
+    import tasks.text_generation as text_generation
+
+    monkeypatch.setattr(text_generation, "UPDATE_SECONDS", 3600)
+    pipe = models.get(TASK, config.resolve(TASK, tiny("text-generation", "tiny-gpt2-plain"))).pipe
+    replies = [r["reply"] for r in text_generation.run(pipe, prepare("hello world", "", 24, *GREEDY))]
+    assert len(replies) == 3 and replies[0] == "" and replies[1] and len(replies[1]) < len(replies[2])
+    assert replies[2].startswith(replies[1])
