@@ -39,6 +39,12 @@ class Endpoint:
             if status != 200:
                 raise RuntimeError(body.decode())
             return json.loads(body)
+        if self.kind == "api":  # this app's lean JSON route (runtime/api.py): the raw result, no display outputs
+            status, body = self._request("POST", f"/api/{self.api_name}", {"data": data})
+            reply = json.loads(body)
+            if status != 200:
+                raise RuntimeError(reply.get("error") or body.decode())
+            return reply["result"]
         if self.kind == "run":  # gradio's direct route (no queue, no event stream)
             status, body = self._request("POST", f"/gradio_api/run/{self.api_name}", {"data": data})
             reply = json.loads(body)
@@ -117,7 +123,7 @@ def run_load(url: str, kind: str, model: str, texts: list[str], clients: int, se
 def main(argv=None):
     p = argparse.ArgumentParser(description=__doc__)
     p.add_argument("--url", required=True)
-    p.add_argument("--kind", choices=("call", "run", "seed"), required=True)
+    p.add_argument("--kind", choices=("call", "run", "api", "seed"), required=True)
     p.add_argument("--model", required=True)
     p.add_argument("--texts", required=True, help="JSON file: a list of texts")
     p.add_argument("--clients", type=int, default=32)

@@ -1,12 +1,14 @@
 """The serving benchmark: in-process limit vs the seed-style FastAPI server vs this app, interleaved, loopback only.
 
-    python -m bench.run --direct          # 3 interleaved rounds of 12 s loads; ratios are medians over rounds
-    python -m bench.run --quick --direct  # 1 round of 5 s loads (start-ups dominate its time)
+    python -m bench.run            # 3 interleaved rounds of 12 s loads; ratios are medians over rounds
+    python -m bench.run --quick    # 1 round of 5 s loads (under 3 minutes on 2 cores)
 
 Builds a random-weight BERT-base-size classifier and a tiny one locally, then per model and round runs, in
-rotating order: the pipeline in-process (batches of 32), the seed-style FastAPI server, and this app (Gradio's
-queued API, and its direct route), each server in its own process, the load from another process. Ends with
-`summary: ...` (ratios of medians over rounds), so runs can be compared.
+rotating order: the pipeline in-process (batches of 32), the seed-style FastAPI server, and this app (its lean
+JSON route /api/<task>, and Gradio's queued API /gradio_api/call; with --direct also Gradio's /gradio_api/run),
+each server in its own process, the load from another process. Then streaming generation's first token
+(bench/first_token.py) and memory under model churn (bench/churn.py). Ends with `summary: ...` (ratios of
+medians over rounds), so runs can be compared: the first keys are this app's lean API, `queued_*` its Gradio API.
 """
 
 import argparse
@@ -151,7 +153,7 @@ def main(argv=None):
     p.add_argument("--max-requests", type=int, default=5000, help="cap on requests per load")
     p.add_argument("--models", default=os.path.join(tempfile.gettempdir(), "playground-bench"),
                    help="where the random-weight models are built (kept for the next run)")
-    p.add_argument("--direct", action="store_true", help="also load the app's direct route (/gradio_api/run)")
+    p.add_argument("--direct", action="store_true", help="also load Gradio's direct route (/gradio_api/run)")
     p.add_argument("--app-args", default="", help="extra flags for app.py, e.g. '--batch-size 32'")
     args = p.parse_args(argv)
     rounds = args.rounds or (1 if args.quick else 3)
@@ -161,7 +163,7 @@ def main(argv=None):
     started = time.perf_counter()
     models = build_models(folder)
     app_args = args.app_args.split()
-    kinds = ["call", "run"] if args.direct else ["call"]
+    kinds = ["api", "call", "run"] if args.direct else ["api", "call"]
     results: dict[tuple, list[dict]] = {}
 
     def record(key, value):
@@ -193,6 +195,9 @@ def main(argv=None):
     churn = json.loads(subprocess.run(
         [sys.executable, "-m", "bench.churn", "--models", str(folder / "churn")],
         cwd=ROOT, env=ENV, capture_output=True, text=True, check=True).stdout)
+    first = json.loads(subprocess.run(
+        [sys.executable, "-m", "bench.first_token", "--models", str(folder), "--runs", "3" if args.quick else "7"],
+        cwd=ROOT, env=ENV, capture_output=True, text=True, check=True).stdout)
     med = {k: statistics.median(v["per_second"] for v in vs) for k, vs in results.items()}
     p50 = {k: statistics.median(v["p50_ms"] for v in vs if v.get("p50_ms") is not None) for k, vs in results.items()
            if any(v.get("p50_ms") is not None for v in vs)}
@@ -200,8 +205,9 @@ def main(argv=None):
           f"\n\n| contender | base (req/s) | tiny (req/s) | tiny, 1 client p50 |\n|---|---:|---:|---:|")
     rows = [("in-process pipeline, batch 32 (sent/s)", "inprocess", ("tiny", "inprocess")),
             ("seed-style FastAPI server", "seed", ("tiny", "seed", "1-client")),
-            ("this app, queued API (/gradio_api/call)", "call", ("tiny", "call", "1-client")),
-            ("this app, direct route (/gradio_api/run)", "run", ("tiny", "run", "1-client"))]
+            ("this app, lean JSON API (/api/<task>)", "api", ("tiny", "api", "1-client")),
+            ("this app, Gradio's queued API (/gradio_api/call)", "call", ("tiny", "call", "1-client")),
+            ("this app, Gradio's direct route (/gradio_api/run)", "run", ("tiny", "run", "1-client"))]
     for label, kind, latency in rows:
         if ("tiny", kind) not in med:
             continue
@@ -212,19 +218,24 @@ def main(argv=None):
     app_s = statistics.median(c["app"] for c in colds)
     print(f"\nmemory under churn: 6 models in turn, twice round, budget {churn['budget_mb']:.0f} MB (2 models): "
           f"resident memory grew at most {churn['max_growth_mb']:.0f} MB ({churn['ratio']:.2f}x the budget)")
-    print("first token: not measured - no streaming generation task on this branch yet")
+    print(f"first token of streaming generation ({first['model']}): the model's own {first['model_ms']:.1f} ms, "
+          f"through this app's Gradio API {first['app_ms']:.1f} ms (medians of {first['runs']})")
     print(f"\ncold start: `import gradio` {gradio_s:.2f} s, app to first 200 on / {app_s:.2f} s")
     summary = dict(
-        base_vs_seed=med[("base", "call")] / med[("base", "seed")],
-        base_vs_inprocess=med[("base", "call")] / med[("base", "inprocess")],
-        tiny_vs_seed=med[("tiny", "call")] / med[("tiny", "seed")],
-        overhead_ms=p50[("tiny", "call", "1-client")] - p50[("tiny", "inprocess")],
+        base_vs_seed=med[("base", "api")] / med[("base", "seed")],
+        base_vs_inprocess=med[("base", "api")] / med[("base", "inprocess")],
+        tiny_vs_seed=med[("tiny", "api")] / med[("tiny", "seed")],
+        overhead_ms=p50[("tiny", "api", "1-client")] - p50[("tiny", "inprocess")],
         cold_start_ratio=app_s / gradio_s,
         memory_churn_ratio=churn["ratio"],
+        first_token_ratio=first["ratio"],
     )
-    if args.direct:
-        summary["direct_tiny_vs_seed"] = med[("tiny", "run")] / med[("tiny", "seed")]
-        summary["direct_overhead_ms"] = p50[("tiny", "run", "1-client")] - p50[("tiny", "inprocess")]
+    for kind, prefix in (("call", "queued_"), ("run", "direct_")):
+        if ("tiny", kind) in med:
+            summary[prefix + "base_vs_seed"] = med[("base", kind)] / med[("base", "seed")]
+            summary[prefix + "base_vs_inprocess"] = med[("base", kind)] / med[("base", "inprocess")]
+            summary[prefix + "tiny_vs_seed"] = med[("tiny", kind)] / med[("tiny", "seed")]
+            summary[prefix + "overhead_ms"] = p50[("tiny", kind, "1-client")] - p50[("tiny", "inprocess")]
     print("summary: " + " ".join(f"{k}={v:.2f}" for k, v in summary.items()))
 
 
