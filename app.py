@@ -8,12 +8,15 @@ import os
 import gradio as gr
 
 from runtime import extras, zerogpu
+from runtime.api import LeanAPI
 from runtime.batching import Batcher, BatchSettings
 from runtime.config import Config
 from runtime.errors import UserError
 from runtime.devices import DeviceManager
+from runtime.media import trust_example_assets
 from runtime.models import ModelCache
 from runtime.serve import make_handler, plain_input_errors, polite_when_full
+from runtime.sessions import lean_sessions
 from runtime.spec import Task
 from tasks import REGISTRY
 
@@ -55,8 +58,10 @@ def build_demo(
     config = config or Config.load(os.environ.get("PLAYGROUND_CONFIG"))
     models = models or ModelCache(DeviceManager(config.device, config.dtype), config.memory_budget)
     batcher = batcher or Batcher(BatchSettings(config.batch_size, config.batch_wait_ms))
+    lean_sessions()  # API calls without a session no longer render every block's config (runtime/sessions.py)
+    trust_example_assets()  # no ffprobe of our own example files at every start (runtime/media.py)
     groups = REGISTRY.by_modality()
-    pickers, task_tabs = {}, {}
+    pickers, task_tabs, api = {}, {}, LeanAPI()
     with gr.Blocks(title="Pipeline Playground") as demo:
         gr.Markdown(INTRO)
         with gr.Tabs(elem_id="modalities") as modality_tabs:
@@ -65,7 +70,7 @@ def build_demo(
                     with gr.Tabs() as task_tabs[modality]:
                         for task in tasks:
                             with gr.Tab(task.title, id=task.name, elem_id=f"tab-{task.name}"):
-                                pickers[task.name] = build_tab(task, config, models, batcher)
+                                pickers[task.name] = build_tab(task, config, models, batcher, api)
 
         def open_deep_link(request: gr.Request):
             """`/?task=<name>&model=<id>` opens that tab with that model."""
@@ -83,10 +88,11 @@ def build_demo(
         demo.load(open_deep_link, None, [modality_tabs, *task_tabs.values(), *pickers.values()],
                   api_visibility="private")
         demo.load(None, js=SHORTCUTS_JS)
+    demo.lean_api = api  # POST /api/<task>: launch(app_kwargs={"routes": [demo.lean_api.route()]}), runtime/api.py
     return demo
 
 
-def build_tab(task: Task, config: Config, models: ModelCache, batcher: Batcher) -> gr.Dropdown:
+def build_tab(task: Task, config: Config, models: ModelCache, batcher: Batcher, api: LeanAPI) -> gr.Dropdown:
     """One task's tab: picker, inputs, parameters, Run, outputs; then code, compare and batch. Returns the picker."""
     choices = config.choices(task)
     picker_choices = [(c.display, c.id) for c in choices]
@@ -126,10 +132,13 @@ def build_tab(task: Task, config: Config, models: ModelCache, batcher: Batcher) 
     handler = make_handler(task, config, models, batcher)
     on_gpu = dict(concurrency_id=zerogpu.concurrency_id())  # ZeroGPU: all GPU work shares one queue
     fed_back = outputs if task.outputs_as_inputs else []  # e.g. the chat so far
+    settings = queue_settings(task, config, batcher)
     event = run.click(
         zerogpu.gpu(handler), [model, *inputs, *params, *fed_back], [*outputs, raw, status], api_name=task.api_name,
-        **queue_settings(task, config, batcher),
+        **settings,
     )
+    api.add(task.api_name, zerogpu.gpu(handler), [model, *inputs, *params, *fed_back], task.streams,
+            settings["concurrency_id"], settings.get("concurrency_limit") or config.concurrency)
     if stop:  # Stop cancels the event; gradio then closes the handler's generator, which ends generation
         stop.click(None, None, None, cancels=[event], api_visibility="private")
     event.success(make_code(task, config, models), [model, *inputs, *params], code, api_visibility="private")
@@ -274,6 +283,7 @@ def main(argv=None) -> None:
     polite_when_full(demo.queue(max_size=args.queue_size or None)).launch(  # queue() once: it rebuilds the app
         server_name=args.host, server_port=args.port, share=args.share, max_file_size=args.max_file_size,
         max_threads=max(40, 4 * config.batch_size + config.concurrency),  # two batched tasks filling at once
+        app_kwargs={"routes": [demo.lean_api.route(args.queue_size or None)]},  # POST /api/<task>
     )
 
 

@@ -167,7 +167,7 @@ def jsonable(value: Any, depth: int = 0) -> Any:
     if isinstance(value, (str, int, bool)) or value is None:
         return value
     if isinstance(value, float):
-        return round(value, 6)
+        return round(float(value), 6)  # float(): numpy's float64 is a float, and round() keeps it numpy
     if isinstance(value, np.generic):
         return jsonable(value.item(), depth)
     if hasattr(value, "detach"):  # a torch tensor
@@ -179,3 +179,4 @@ def jsonable(value: Any, depth: int = 0) -> Any:
     if hasattr(value, "size") and hasattr(value, "mode"):  # a PIL image
         return {"image": list(value.size), "mode": value.mode}
     return repr(value)[:200]
+

@@ -54,18 +54,25 @@ def models(config):
 
 
 @pytest.fixture(scope="session")
-def client(config, models):
-    """A gradio_client.Client talking to the whole app, served on 127.0.0.1 with the tiny models."""
-    from gradio_client import Client
-
+def served(config, models):
+    """The whole app with the tiny models, served on 127.0.0.1 as main() serves it: (demo, url)."""
     from app import build_demo
 
     demo = build_demo(config, models)
     try:
-        _, url, _ = demo.queue().launch(prevent_thread_lock=True, server_name="127.0.0.1", ssr_mode=False, quiet=True)
-        yield Client(url, ssl_verify=False, verbose=False)
+        _, url, _ = demo.queue().launch(prevent_thread_lock=True, server_name="127.0.0.1", ssr_mode=False, quiet=True,
+                                        app_kwargs={"routes": [demo.lean_api.route()]})  # POST /api/<task>, as main()
+        yield demo, url
     finally:
         demo.close()
+
+
+@pytest.fixture(scope="session")
+def client(served):
+    """A gradio_client.Client talking to the served app."""
+    from gradio_client import Client
+
+    return Client(served[1], ssl_verify=False, verbose=False)
 
 
 @pytest.fixture

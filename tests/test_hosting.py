@@ -1,5 +1,6 @@
 """Public hosting policies, checked through the real HTTP API of `python app.py` as an operator would launch it."""
 
+import base64
 import dataclasses
 import functools
 import http.server
@@ -167,6 +168,28 @@ def test_a_full_queue_says_busy_try_again_and_then_serves(app_url, tiny, asset):
     assert event == "complete"
 
 
+def lean(url: str, api: str, *data, timeout: float = 60) -> tuple[int, dict]:
+    """POST /api/<api> (the lean JSON route): (HTTP status, reply)."""
+    reply = httpx.post(f"{url}/api/{api}", json={"data": list(data)}, timeout=timeout)
+    return reply.status_code, reply.json()
+
+
+def test_the_lean_api_has_the_same_limits_busy_and_file_size(app_url, tiny, asset, tmp_path):
+    """Queue of 2 and 1 MB uploads: the lean route turns a burst away with the same sentence, refuses a file over
+    the limit, and serves again afterwards."""
+    audio = "data:audio/wav;base64," + base64.b64encode(Path(asset("speech_short.wav")).read_bytes()).decode()
+    with ThreadPoolExecutor(40) as pool:
+        answers = list(pool.map(lambda _: lean(app_url, "automatic_speech_recognition",
+                                               tiny("automatic-speech-recognition"), audio), range(40)))
+    statuses = [status for status, _ in answers]
+    assert 503 in statuses and 200 in statuses and set(statuses) == {200, 503}, statuses
+    assert all("busy" in reply["error"] and "try again" in reply["error"] for status, reply in answers if status == 503)
+    big = "data:image/png;base64," + base64.b64encode(b"\x89PNG" + bytes(1_200_000)).decode()
+    status, reply = lean(app_url, "image_classification", tiny("image-classification"), big)
+    assert status == 400 and "larger than this server accepts (1 MB at most)" in reply["error"], reply
+    assert lean(app_url, "text_classification", tiny("text-classification"), "after the rush")[0] == 200
+
+
 # ---- no server-side fetches of visitor URLs ------------------------------------------------------------------
 
 
@@ -210,6 +233,8 @@ def test_no_endpoint_fetches_a_loopback_or_link_local_url(app_url, tiny, recorde
         event, payload = call(app_url, task.api_name, tiny(task.name), *data, *[p.value for p in params])
         assert event != "complete", (url, payload)
         assert time.monotonic() - started < 30  # refused, not left waiting on an address nobody should reach
+        status, reply = lean(app_url, task.api_name, tiny(task.name), *[url if d is files[0] else d for d in data])
+        assert status == 400 and "data URL" in reply["error"], reply  # the lean route takes no URL at all
     assert hits == []  # the loopback server was never asked for anything
 
 
@@ -233,6 +258,10 @@ def test_no_secret_in_any_error_or_page(app_url, tiny, tmp_path):
         call(app_url, "automatic_speech_recognition", tiny("automatic-speech-recognition"), upload(app_url, _text(tmp_path))),
     ]
     assert all(event == "error" and json.loads(payload)["error"] for event, payload in answers), answers  # a sentence
+    lean_answers = [lean(app_url, "text_classification", "someone/not-downloaded", "hello"),
+                    lean(app_url, "text_classification", SECRET[:3] + "/x", "hello")]
+    assert all(status == 400 and reply["error"] for status, reply in lean_answers), lean_answers
+    answers += [(str(status), json.dumps(reply)) for status, reply in lean_answers]
     pages = [httpx.get(f"{app_url}{path}", timeout=30).text for path in ("/", "/config", "/gradio_api/info")]
     for text in [payload for _, payload in answers] + pages:
         assert SECRET not in text

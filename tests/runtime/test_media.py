@@ -61,3 +61,26 @@ def test_resample_keeps_duration_and_pitch():
     assert len(out) == target
     peak = np.argmax(np.abs(np.fft.rfft(out)))  # 1 Hz per bin for a 1 s clip
     assert abs(peak - 440) <= 2
+
+
+def test_the_example_assets_are_playable_so_start_up_need_not_probe_them(monkeypatch, config, models, tmp_path):
+    """build_demo answers gradio's 'can a browser play this?' for assets/ without ffprobe (~0.7 s of start-up):
+    true of every audio and video asset by gradio's own probe, and no probe runs while the UI is built."""
+    from gradio import processing_utils
+
+    from app import build_demo
+    from runtime.media import ASSETS, trust_example_assets
+
+    trust_example_assets()
+    for path in ASSETS.iterdir():
+        if path.suffix in (".wav", ".ogg", ".flac", ".mp3"):
+            assert processing_utils.audio_is_playable.probe(str(path)), path
+        elif path.suffix in (".mp4", ".webm"):
+            assert processing_utils.video_is_playable.probe(str(path)), path
+    probes = []
+    real = processing_utils.FFprobe
+    monkeypatch.setattr(processing_utils, "FFprobe", lambda *a, **k: probes.append(k) or real(*a, **k))
+    build_demo(config, models)
+    assert probes == []
+    sf.write(tmp_path / "tone.wav", np.zeros(800, dtype=np.float32), 8000)  # anything else is still probed
+    assert processing_utils.audio_is_playable(str(tmp_path / "tone.wav")) and len(probes) == 1

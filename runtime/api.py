@@ -1,0 +1,202 @@
+"""The lean JSON API: `POST /api/<task>` runs a tab's own handler without Gradio's queue, session or event stream.
+
+Gradio's API (`/gradio_api/call/<task>`) costs ~5-15 ms of the server's CPU per request (session, queue, event
+stream, a thread hop per widget); on a small model that is most of the work. This route takes the same values, in
+the same order, as a plain JSON body and answers with the pipeline's raw result:
+
+    POST /api/text_classification   {"data": ["<model>", "I love it", 2]}
+    200 {"result": [{"label": "POSITIVE", "score": 0.98}, ...], "status": "**<model>** · cpu · ..."}
+    400 {"error": "Type some text to classify."}      a sentence, as the tab would show it
+    503 {"error": "The server is busy: ..."}           more requests waiting than --queue-size
+
+Values left off the end take the tab's defaults; a null model is the tab's first model. Files (images, audio,
+video) are sent as data URLs, `"data:image/png;base64,..."`; paths and URLs are refused, so a caller can never make
+the server read its own files or fetch a URL. It is the tab's very handler (model policy, limits, batching, errors),
+under the same concurrency limits as the queue: batched tasks 2 x batch size at once, all others `--concurrency`
+together, and at most `--queue-size` more waiting.
+"""
+
+import base64
+import binascii
+import logging
+import tempfile
+import threading
+from dataclasses import dataclass
+from pathlib import Path
+
+import gradio as gr
+
+from .serve import BUSY
+
+log = logging.getLogger(__name__)
+FILE_WIDGETS = (gr.Image, gr.Audio, gr.Video, gr.File)
+
+
+class Busy(Exception):
+    pass
+
+
+class Gate:
+    """At most `limit` requests run at once and `waiting` more may wait; beyond that, Busy."""
+
+    def __init__(self, limit: int, waiting: int | None):
+        self._slots = threading.Semaphore(limit)
+        self._most = limit + waiting if waiting else None
+        self._in, self._lock = 0, threading.Lock()
+
+    def __enter__(self):
+        with self._lock:
+            if self._most is not None and self._in >= self._most:
+                raise Busy
+            self._in += 1
+        self._slots.acquire()
+
+    def __exit__(self, *_):
+        self._slots.release()
+        with self._lock:
+            self._in -= 1
+
+
+@dataclass
+class Endpoint:
+    """One tab's handler, the widgets whose values it takes (model picker first), and what limits it."""
+
+    handler: object
+    widgets: list
+    streams: bool
+    concurrency_id: str
+    limit: int
+    gate: Gate | None = None  # set by route()
+
+
+class LeanAPI:
+    """The lean route of one app: build_demo adds each tab's endpoint, `route()` is given to the server."""
+
+    def __init__(self):
+        self.endpoints: dict[str, Endpoint] = {}
+        self._files = Path(tempfile.mkdtemp(prefix="playground-api-"))
+
+    def add(self, api_name: str, handler, widgets: list, streams: bool, concurrency_id: str, limit: int) -> None:
+        self.endpoints[api_name] = Endpoint(handler, widgets, streams, concurrency_id, limit)
+
+    def route(self, queue_size: int | None = None):
+        """`POST /api/{api_name}`, for the server's FastAPI app: `demo.launch(app_kwargs={"routes": [route]})`.
+
+        Endpoints sharing a concurrency id share one gate with at most `queue_size` requests waiting (None: no
+        limit); files over the server's upload limit (`launch(max_file_size=...)`) are refused."""
+        import orjson  # gradio's own JSON encoder
+        from fastapi import Request
+        from fastapi.responses import Response
+        from fastapi.routing import APIRoute
+        from starlette.concurrency import run_in_threadpool
+
+        gates: dict[str, Gate] = {}
+        for endpoint in self.endpoints.values():
+            endpoint.gate = gates.setdefault(endpoint.concurrency_id, Gate(endpoint.limit, queue_size))
+
+        async def run(api_name: str, request: Request):
+            """Run a task tab's pipeline: body {"data": [model, *inputs, *parameters]} (see the README's API)."""
+            try:
+                body = orjson.loads(await request.body())
+            except orjson.JSONDecodeError:
+                body = None
+            limit = request.app.get_blocks().max_file_size
+            status, reply = await run_in_threadpool(self.answer, api_name, body, limit)  # gradio's thread pool
+            return Response(orjson.dumps(reply, option=orjson.OPT_SERIALIZE_NUMPY, default=str), status_code=status,
+                            media_type="application/json")
+
+        return APIRoute("/api/{api_name}", run, methods=["POST"], name="lean_api")
+
+    def answer(self, api_name: str, body, max_file_size: int | None = None) -> tuple[int, dict]:
+        """(HTTP status, JSON reply) for one request."""
+        endpoint = self.endpoints.get(api_name)
+        if endpoint is None:
+            return 404, {"error": f"No task {api_name!r} here. Tasks: {', '.join(sorted(self.endpoints))}."}
+        data = body.get("data") if isinstance(body, dict) else None
+        if not isinstance(data, list):
+            return 400, {"error": 'Send a JSON object {"data": [model, ...inputs, ...parameters]}.'}
+        if len(data) > len(endpoint.widgets):
+            return 400, {"error": f"{api_name} takes at most {len(endpoint.widgets)} values (model, inputs, "
+                                  f"parameters); {len(data)} were sent."}
+        made: list[Path] = []  # files written for this request, removed when it is answered
+        try:
+            values = []
+            for i, widget in enumerate(endpoint.widgets):
+                value = data[i] if i < len(data) else _default(widget)
+                if i == 0:  # the model: the handler checks it against the server's policy, in a sentence
+                    values.append(_default(widget) if value is None else value)
+                    continue
+                values.append(self._value(widget, value, made, max_file_size))
+            with endpoint.gate:
+                outputs = endpoint.handler(*values)
+                if endpoint.streams:  # a generator of ever longer answers: the last is the whole one
+                    *_, outputs = outputs
+        except Busy:
+            return 503, {"error": BUSY}
+        except gr.Error as error:
+            return 400, {"error": error.message}
+        except Exception:
+            log.exception("lean API %s failed", api_name)
+            return 500, {"error": "The server could not process this request; its log says why."}
+        finally:
+            for path in made:
+                path.unlink(missing_ok=True)
+        *_, raw, status = outputs
+        return 200, {"result": raw, "status": status}
+
+    def _value(self, widget, value, made: list[Path], max_file_size: int | None):
+        """What the handler gets for `widget`, as gradio's own preprocessing would give it."""
+        if isinstance(widget, FILE_WIDGETS):
+            if value is None:
+                return widget.preprocess(None)
+            several = isinstance(widget, gr.File) and widget.file_count != "single"
+            if several and not isinstance(value, list):
+                raise gr.Error(f"Send the {widget.label} as a list of data URLs.")
+            files = []
+            for url in value if several else [value]:
+                made.append(self._save(url, widget.label, max_file_size))
+                files.append({"path": str(made[-1]), "meta": {"_type": "gradio.FileData"}})
+            value = files if several else files[0]
+        elif _names_a_file(value):
+            raise gr.Error(f"The {widget.label or 'input'} cannot take files through this API; use the Gradio API.")
+        data_model = getattr(widget, "data_model", None)
+        if data_model is not None and value is not None:
+            try:
+                value = data_model.model_validate(value)
+            except ValueError:  # pydantic's ValidationError
+                raise gr.Error(f"The {widget.label or 'input'} is not in the form it takes; see the README's API "
+                               "section.") from None
+        return widget.preprocess(value)
+
+    def _save(self, value, label, max_file_size: int | None) -> Path:
+        """A data URL written to a private temporary file (the only files this route ever reads)."""
+        if not (isinstance(value, str) and value.startswith("data:") and "," in value):
+            raise gr.Error(f"Send the {label or 'file'} as a data URL (\"data:<type>;base64,...\"); "
+                           "paths and web addresses are not accepted.")
+        header, encoded = value.split(",", 1)
+        try:
+            content = base64.b64decode(encoded, validate=True) if header.endswith(";base64") else encoded.encode()
+        except (binascii.Error, ValueError):
+            raise gr.Error(f"The {label or 'file'} is not valid base64.") from None
+        if max_file_size and len(content) > max_file_size:
+            raise gr.Error(f"The {label or 'file'} is larger than this server accepts ({max_file_size / 2**20:g} MB "
+                           "at most).")
+        suffix = "." + header[5:].split(";")[0].split("/")[-1] if "/" in header else ""
+        handle = tempfile.NamedTemporaryFile(dir=self._files, suffix=suffix[:12], delete=False)
+        with handle:
+            handle.write(content)
+        return Path(handle.name)
+
+
+def _default(widget):
+    value = getattr(widget, "value", None)
+    return None if callable(value) else value
+
+
+def _names_a_file(value) -> bool:
+    """True for gradio file payloads ({"path": ...} / {"url": ...}) anywhere inside a value."""
+    if isinstance(value, dict):
+        return "path" in value or "url" in value or any(_names_a_file(v) for v in value.values())
+    if isinstance(value, list):
+        return any(_names_a_file(v) for v in value)
+    return False

@@ -1,0 +1,136 @@
+"""The lean JSON API (runtime/api.py): POST /api/<task> runs the tab's own handler and answers the raw result."""
+
+import base64
+import threading
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import httpx
+import pytest
+
+from runtime.api import Busy, Gate
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def post(client, api: str, body, timeout: float = 60) -> tuple[int, dict]:
+    reply = httpx.post(f"{client.src.rstrip('/')}/api/{api}", json=body, timeout=timeout)
+    return reply.status_code, reply.json()
+
+
+def data_url(path: str, mime: str) -> str:
+    return f"data:{mime};base64," + base64.b64encode(Path(path).read_bytes()).decode()
+
+
+def test_the_raw_result_is_the_one_gradios_api_gives(client, tiny):
+    model = tiny("text-classification")
+    status, reply = post(client, "text_classification", {"data": [model, "I love this film", 2, "softmax"]})
+    _, raw, line = client.predict(model, "I love this film", 2, "softmax", api_name="/text_classification")
+    assert status == 200 and reply["result"] == raw and len(raw) == 2
+    assert "tiny-bert-sentiment" in reply["status"] and "inference" in reply["status"]
+
+
+def test_values_left_off_take_the_tabs_defaults_and_no_model_is_the_first(client, tiny, config):
+    status, short = post(client, "text_classification", {"data": [None, "a short text"]})
+    _, raw, _ = client.predict(config.models["text-classification"][0].id, "a short text", 5, "default",
+                               api_name="/text_classification")
+    assert status == 200 and short["result"] == raw
+
+
+def test_bad_input_is_a_sentence_and_the_next_request_works(client, tiny):
+    model = tiny("text-classification")
+    answers = [
+        post(client, "text_classification", {"data": [model, "   "]}),
+        post(client, "text_classification", {"data": [model, "x", 1, "bogus"]}),
+        post(client, "text_classification", {"data": [model, "x", 1, "default", "one too many"]}),
+        post(client, "text_classification", {"inputs": "x"}),
+        post(client, "text_classification", ["x"]),
+        post(client, "no_such_task", {"data": []}),
+    ]
+    assert [status for status, _ in answers] == [400, 400, 400, 400, 400, 404]
+    assert "Type some text" in answers[0][1]["error"] and "'bogus' is not one of the choices" in answers[1][1]["error"]
+    assert "text_classification" in answers[5][1]["error"]  # the valid names are listed
+    assert all(reply["error"].endswith(".") and "Traceback" not in reply["error"] for _, reply in answers)
+    assert post(client, "text_classification", {"data": [model, "fine again"]})[0] == 200
+
+
+def test_an_image_comes_as_a_data_url_and_a_path_or_url_is_refused(client, served, tiny, asset):
+    model = tiny("image-classification")
+    status, reply = post(client, "image_classification", {"data": [model, data_url(asset("chelsea.jpg"), "image/jpeg"), 3]})
+    assert status == 200 and len(reply["result"]) == 3 and {"label", "score"} <= set(reply["result"][0])
+    secret = str(ROOT / "assets" / "chelsea.jpg")  # a file on the server: never read on a caller's word
+    for value in (secret, {"path": secret, "meta": {"_type": "gradio.FileData"}}, "http://127.0.0.1:9/cat.jpg",
+                  "data:image/jpeg;base64,not base64!"):
+        status, reply = post(client, "image_classification", {"data": [model, value, 3]})
+        assert status == 400 and ("data URL" in reply["error"] or "base64" in reply["error"]), reply
+    status, reply = post(client, "image_classification", {"data": [model, "data:text/plain;base64,aGVsbG8=", 3]})
+    assert status == 400 and "not an image" in reply["error"]  # the tab's own wording for a non-image
+    status, reply = post(client, "text_classification", {"data": [None, {"text": "x", "path": secret}]})
+    assert status == 400 and "cannot take files" in reply["error"]
+    assert not any(served[0].lean_api._files.iterdir())  # the files written for requests are gone once answered
+
+
+def test_audio_comes_as_a_data_url_too(client, tiny, asset):
+    status, reply = post(client, "automatic_speech_recognition",
+                         {"data": [tiny("automatic-speech-recognition"), data_url(asset("speech_short.wav"), "audio/wav")]})
+    assert status == 200 and isinstance(reply["result"]["text"], str)
+
+
+def test_a_streaming_task_answers_its_whole_text(client, tiny):
+    model = tiny("text-generation", "tiny-gpt2-plain")
+    values = [model, "hello world", "", 12, False, 0.7, 50, 0.95, 1.0, -1]
+    status, reply = post(client, "text_generation", {"data": values})
+    _, _, raw, _ = client.predict(*values, [], "", api_name="/text_generation")
+    assert status == 200 and reply["result"]["reply"] and reply["result"] == raw
+
+
+def test_concurrent_callers_each_get_their_own_result_batched(client, tiny, config, models):
+    """32 callers at once, each with its own text: batched together, and each answer is that text's own."""
+    from runtime.serve import jsonable
+    from tasks import REGISTRY
+
+    task = REGISTRY["text-classification"]
+    model = tiny(task.name)
+    texts = [f"caller {i}: " + "good " * (i % 7) + "bad " * (i % 3) for i in range(32)]
+    pipe = models.get(task, config.resolve(task, model)).pipe
+    alone = [jsonable(pipe(t, top_k=2, truncation=True)) for t in texts]
+    with ThreadPoolExecutor(32) as pool:
+        answers = list(pool.map(lambda t: post(client, "text_classification", {"data": [model, t, 2]}), texts))
+    assert all(status == 200 for status, _ in answers)
+    for (_, reply), want in zip(answers, alone):
+        assert [r["label"] for r in reply["result"]] == [r["label"] for r in want]
+        assert all(abs(a["score"] - b["score"]) < 1e-4 for a, b in zip(reply["result"], want))
+
+
+def test_a_gate_lets_limit_in_and_waiting_wait_and_says_busy_beyond():
+    gate, release, inside = Gate(limit=1, waiting=1), threading.Event(), threading.Event()
+
+    def hold():
+        with gate:
+            inside.set()
+            release.wait(10)
+
+    first = threading.Thread(target=hold)
+    first.start()
+    inside.wait(10)
+    waiter = threading.Thread(target=lambda: gate.__enter__() or gate.__exit__())
+    waiter.start()
+    while gate._in < 2:  # the second is waiting for the slot
+        threading.Event().wait(0.01)
+    with pytest.raises(Busy):
+        gate.__enter__()
+    release.set()
+    first.join(10)
+    waiter.join(10)
+    assert gate._in == 0
+    with gate:  # and it serves again
+        assert gate._in == 1
+
+
+def test_several_files_come_as_a_list_of_data_urls(client, tiny, asset):
+    model = tiny("image-feature-extraction")
+    images = [data_url(asset("chelsea.jpg"), "image/jpeg")] * 2
+    status, reply = post(client, "image_feature_extraction", {"data": [model, images]})
+    assert status == 200, reply
+    status, reply = post(client, "image_feature_extraction", {"data": [model, images[0]]})
+    assert status == 400 and "list of data URLs" in reply["error"]
