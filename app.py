@@ -250,7 +250,7 @@ def parse_args(argv=None) -> argparse.Namespace:
     p.add_argument("--allow-any-model", action="store_true", default=None, help="visitors may type any Hub id")
     p.add_argument("--allow-local-paths", action="store_true", default=None, help="...and any folder on this server")
     p.add_argument("--batch-size", type=int, help="most concurrent requests merged into one pipeline call; 1: off")
-    p.add_argument("--batch-wait-ms", type=float, help="how long a request waits for others to batch with")
+    p.add_argument("--batch-wait-ms", type=float, help="longest wait for a crowd to come back and batch (default 50)")
     p.add_argument("--concurrency", type=int, help="unbatched model calls running at once, all tasks together")
     p.add_argument("--max-file-size", default="50mb", help="largest upload accepted")
     p.add_argument("--queue-size", type=int, default=int(os.environ.get("PLAYGROUND_QUEUE_SIZE", 64)),

@@ -59,7 +59,7 @@ class Config:
     preload: tuple[str, ...] = ()  # "task=model" or "task" (its default) or "all"
     limits: Limits = Limits()
     batch_size: int = 32  # most concurrent requests merged into one pipeline call (1: no batching)
-    batch_wait_ms: float = 5.0  # how long a request waits for others to batch with
+    batch_wait_ms: float = 50.0  # the longest a batch waits for the callers of the one before to come back
     concurrency: int = 2  # model calls of unbatched tasks running at once, all tasks together
 
     def choices(self, task: Task) -> tuple[ModelChoice, ...]:
@@ -118,7 +118,7 @@ class Config:
             preload=(preload,) if isinstance(preload, str) else tuple(preload),
             limits=Limits(**limits),
             batch_size=max(1, int(data.get("batch_size", 32))),
-            batch_wait_ms=max(0.0, float(data.get("batch_wait_ms", 5.0))),
+            batch_wait_ms=max(0.0, float(data.get("batch_wait_ms", 50.0))),
             concurrency=max(1, int(data.get("concurrency", 2))),
         )
 
