@@ -15,7 +15,7 @@ from runtime.errors import UserError
 from runtime.devices import DeviceManager
 from runtime.media import trust_example_assets
 from runtime.models import ModelCache
-from runtime.serve import make_handler, plain_input_errors, polite_when_full
+from runtime.serve import make_handler, plain_input_errors, polite_queue
 from runtime.sessions import lean_sessions
 from runtime.spec import Task
 from tasks import REGISTRY
@@ -51,6 +51,10 @@ def copy_link_js(task: Task) -> str:
 }}"""
 
 
+ZEROGPU_NO_LEAN_API = ("This Space runs on ZeroGPU, which gives GPU time per visitor through Gradio's queue: "
+                      "use /gradio_api/call/<task> instead of /api/<task>.")
+
+
 def build_demo(
     config: Config | None = None, models: ModelCache | None = None, batcher: Batcher | None = None
 ) -> gr.Blocks:
@@ -61,7 +65,7 @@ def build_demo(
     lean_sessions()  # API calls without a session no longer render every block's config (runtime/sessions.py)
     trust_example_assets()  # no ffprobe of our own example files at every start (runtime/media.py)
     groups = REGISTRY.by_modality()
-    pickers, task_tabs, api = {}, {}, LeanAPI()
+    pickers, task_tabs, api = {}, {}, LeanAPI(off=ZEROGPU_NO_LEAN_API if zerogpu.enabled() else None)
     with gr.Blocks(title="Pipeline Playground") as demo:
         gr.Markdown(INTRO)
         with gr.Tabs(elem_id="modalities") as modality_tabs:
@@ -92,7 +96,9 @@ def build_demo(
     return demo
 
 
-def build_tab(task: Task, config: Config, models: ModelCache, batcher: Batcher, api: LeanAPI) -> gr.Dropdown:
+def build_tab(
+    task: Task, config: Config, models: ModelCache, batcher: Batcher, api: LeanAPI | None = None
+) -> gr.Dropdown:
     """One task's tab: picker, inputs, parameters, Run, outputs; then code, compare and batch. Returns the picker."""
     choices = config.choices(task)
     picker_choices = [(c.display, c.id) for c in choices]
@@ -137,8 +143,9 @@ def build_tab(task: Task, config: Config, models: ModelCache, batcher: Batcher, 
         zerogpu.gpu(handler), [model, *inputs, *params, *fed_back], [*outputs, raw, status], api_name=task.api_name,
         **settings,
     )
-    api.add(task.api_name, zerogpu.gpu(handler), [model, *inputs, *params, *fed_back], task.streams,
-            settings["concurrency_id"], settings.get("concurrency_limit") or config.concurrency)
+    if api is not None:  # the lean JSON route (runtime/api.py)
+        api.add(task.api_name, zerogpu.gpu(handler), [model, *inputs, *params, *fed_back], task.streams,
+                settings["concurrency_id"], settings.get("concurrency_limit") or config.concurrency)
     if stop:  # Stop cancels the event; gradio then closes the handler's generator, which ends generation
         stop.click(None, None, None, cancels=[event], api_visibility="private")
     event.success(make_code(task, config, models), [model, *inputs, *params], code, api_visibility="private")
@@ -280,7 +287,7 @@ def main(argv=None) -> None:
     for task, choice in config.preload_list(REGISTRY):
         models.get(task, choice)
     demo = build_demo(config, models)
-    polite_when_full(demo.queue(max_size=args.queue_size or None)).launch(  # queue() once: it rebuilds the app
+    polite_queue(demo, args.queue_size or None).launch(
         server_name=args.host, server_port=args.port, share=args.share, max_file_size=args.max_file_size,
         max_threads=max(40, 4 * config.batch_size + config.concurrency),  # two batched tasks filling at once
         app_kwargs={"routes": [demo.lean_api.route(args.queue_size or None)]},  # POST /api/<task>

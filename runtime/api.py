@@ -72,12 +72,14 @@ class Endpoint:
 class LeanAPI:
     """The lean route of one app: build_demo adds each tab's endpoint, `route()` is given to the server."""
 
-    def __init__(self):
+    def __init__(self, off: str | None = None):
         self.endpoints: dict[str, Endpoint] = {}
+        self.off = off  # why this server has no lean route (every request is answered 404 with it), or None
         self._files = Path(tempfile.mkdtemp(prefix="playground-api-"))
 
     def add(self, api_name: str, handler, widgets: list, streams: bool, concurrency_id: str, limit: int) -> None:
-        self.endpoints[api_name] = Endpoint(handler, widgets, streams, concurrency_id, limit)
+        if not self.off:
+            self.endpoints[api_name] = Endpoint(handler, widgets, streams, concurrency_id, limit)
 
     def route(self, queue_size: int | None = None):
         """`POST /api/{api_name}`, for the server's FastAPI app: `demo.launch(app_kwargs={"routes": [route]})`.
@@ -109,6 +111,8 @@ class LeanAPI:
 
     def answer(self, api_name: str, body, max_file_size: int | None = None) -> tuple[int, dict]:
         """(HTTP status, JSON reply) for one request."""
+        if self.off:
+            return 404, {"error": self.off}
         endpoint = self.endpoints.get(api_name)
         if endpoint is None:
             return 404, {"error": f"No task {api_name!r} here. Tasks: {', '.join(sorted(self.endpoints))}."}

@@ -140,9 +140,13 @@ def _said_plainly(component, preprocess):
 BUSY = "The server is busy: too many requests are waiting. Please try again in a minute."
 
 
-def polite_when_full(demo: gr.Blocks) -> gr.Blocks:
-    """A full queue (demo.queue(max_size=...)) answers visitors with BUSY instead of gradio's 'Queue is full. Max
-    size is N and size is M.' (gradio offers no setting for the wording; its queue's push is wrapped per demo)."""
+def polite_queue(demo: gr.Blocks, max_size: int | None) -> gr.Blocks:
+    """The demo's queue holding at most `max_size` waiting requests (None: no limit); a full queue answers BUSY
+    instead of gradio's 'Queue is full. Max size is N and size is M.' (gradio has no setting for the wording).
+
+    `demo.queue(max_size=...)` would rebuild gradio's whole FastAPI app, config and routes, which launch() builds
+    again anyway: ~0.3 s of a 29-tab app's start-up. Blocks() has made its queue already; only its limit is set."""
+    demo._queue.max_size = max_size
     push = demo._queue.push
 
     async def push_or_busy(*args, **kwargs):

@@ -48,3 +48,5 @@ def test_the_app_wraps_every_gpu_bound_event_and_queues_them_together(monkeypatc
         assert {task.api_name, f"{task.api_name}_compare"} <= set(gpu_events), task.name
         assert gpu_events[task.api_name].fn in wrapped
     assert "text_classification_batch" in gpu_events and "image_classification_batch" in gpu_events
+    status, reply = demo.lean_api.answer("text_classification", {"data": [None, "hello"]})
+    assert status == 404 and "ZeroGPU" in reply["error"]  # GPU time goes per visitor through the queue only
