@@ -189,14 +189,15 @@ def main(argv=None):
                     # one client, back to back, tiny model: the round trip over the in-process call
                     record(("tiny", kind, "1-client"), load(server.url, kind, models["tiny"], folder, 1,
                                                             seconds / 2, 100))
-        cold = cold_start(folder)
-        record(("cold", "start"), {"per_second": 0, "gradio": cold[0], "app": cold[1], "p50_ms": cold[1] * 1000})
+        for _ in range(3 if args.quick else 1):  # pairs, interleaved: one start-up each is a noisy sample
+            cold = cold_start(folder)
+            record(("cold", "start"), {"per_second": 0, "gradio": cold[0], "app": cold[1], "p50_ms": cold[1] * 1000})
 
     churn = json.loads(subprocess.run(
         [sys.executable, "-m", "bench.churn", "--models", str(folder / "churn")],
         cwd=ROOT, env=ENV, capture_output=True, text=True, check=True).stdout)
     first = json.loads(subprocess.run(
-        [sys.executable, "-m", "bench.first_token", "--models", str(folder), "--runs", "3" if args.quick else "7"],
+        [sys.executable, "-m", "bench.first_token", "--models", str(folder), "--runs", "5" if args.quick else "9"],
         cwd=ROOT, env=ENV, capture_output=True, text=True, check=True).stdout)
     med = {k: statistics.median(v["per_second"] for v in vs) for k, vs in results.items()}
     p50 = {k: statistics.median(v["p50_ms"] for v in vs if v.get("p50_ms") is not None) for k, vs in results.items()
