@@ -30,6 +30,7 @@ from .serve import BUSY
 
 log = logging.getLogger(__name__)
 FILE_WIDGETS = (gr.Image, gr.Audio, gr.Video, gr.File)
+BODY_FILES = 10  # a request body may hold this many files of the upload limit (image features takes up to 8)
 
 
 class Busy(Exception):
@@ -96,16 +97,25 @@ class LeanAPI:
         for endpoint in self.endpoints.values():
             endpoint.gate = gates.setdefault(endpoint.concurrency_id, Gate(endpoint.limit, queue_size))
 
+        def reply(status: int, content: dict) -> Response:
+            return Response(orjson.dumps(content, option=orjson.OPT_SERIALIZE_NUMPY, default=str), status_code=status,
+                            media_type="application/json")
+
         async def run(api_name: str, request: Request):
             """Run a task tab's pipeline: body {"data": [model, *inputs, *parameters]} (see the README's API)."""
-            try:
-                body = orjson.loads(await request.body())
-            except orjson.JSONDecodeError:
-                body = None
             limit = request.app.get_blocks().max_file_size
-            status, reply = await run_in_threadpool(self.answer, api_name, body, limit)  # gradio's thread pool
-            return Response(orjson.dumps(reply, option=orjson.OPT_SERIALIZE_NUMPY, default=str), status_code=status,
-                            media_type="application/json")
+            most = BODY_FILES * limit * 4 // 3 + 2**20 if limit else None  # base64 is 4/3 of the bytes, plus text
+            body = bytearray()
+            async for chunk in request.stream():  # read no further than a body can be
+                body += chunk
+                if most is not None and len(body) > most:
+                    return reply(413, {"error": f"The request is larger than this server accepts ({most / 2**20:.0f} "
+                                                "MB at most)."})
+            try:
+                data = orjson.loads(body)
+            except orjson.JSONDecodeError:
+                data = None
+            return reply(*await run_in_threadpool(self.answer, api_name, data, limit))  # in gradio's thread pool
 
         return APIRoute("/api/{api_name}", run, methods=["POST"], name="lean_api")
 

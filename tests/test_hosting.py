@@ -187,6 +187,9 @@ def test_the_lean_api_has_the_same_limits_busy_and_file_size(app_url, tiny, asse
     big = "data:image/png;base64," + base64.b64encode(b"\x89PNG" + bytes(1_200_000)).decode()
     status, reply = lean(app_url, "image_classification", tiny("image-classification"), big)
     assert status == 400 and "larger than this server accepts (1 MB at most)" in reply["error"], reply
+    huge = httpx.post(f"{app_url}/api/image_classification", json={"data": [None, "data:," + "A" * 16_000_000]},
+                      timeout=60)
+    assert huge.status_code == 413 and "The request is larger than this server accepts" in huge.json()["error"]
     assert lean(app_url, "text_classification", tiny("text-classification"), "after the rush")[0] == 200
 
 
