@@ -14,7 +14,7 @@ from runtime.config import Config
 from runtime.errors import UserError
 from runtime.devices import DeviceManager
 from runtime.media import trust_example_assets
-from runtime.models import ModelCache
+from runtime.models import ModelCache, limit_malloc_arenas
 from runtime.serve import make_handler, plain_input_errors, polite_queue
 from runtime.sessions import lean_sessions
 from runtime.spec import Task
@@ -275,6 +275,7 @@ def main(argv=None) -> None:
         path = build_all(args.build_tiny_models, REGISTRY)
         print(f"Wrote {path}. Serve it with: python app.py --config {path}")
         return
+    limit_malloc_arenas()  # before any model or worker thread: far less memory growth under load (runtime/models.py)
     config = Config.load(
         args.config, device=args.device, dtype=args.dtype, memory_budget=args.memory_budget, preload=args.preload,
         allow_any_model=args.allow_any_model, allow_local_paths=args.allow_local_paths,
