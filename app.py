@@ -145,7 +145,7 @@ def build_tab(
     )
     if api is not None:  # the lean JSON route (runtime/api.py)
         api.add(task.api_name, zerogpu.gpu(handler), [model, *inputs, *params, *fed_back], task.streams,
-                settings["concurrency_id"], settings.get("concurrency_limit") or config.concurrency)
+                settings["concurrency_id"], settings["concurrency_limit"])
     if stop:  # Stop cancels the event; gradio then closes the handler's generator, which ends generation
         stop.click(None, None, None, cancels=[event], api_visibility="private")
     event.success(make_code(task, config, models), [model, *inputs, *params], code, api_visibility="private")

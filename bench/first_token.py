@@ -27,7 +27,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from bench.run import ENV, ROOT, free_port, wait_http
+from bench.run import ENV, ROOT, free_port, stop, wait_http
 
 PROMPT = ("The lighthouse keeper climbed the stairs every evening to light the lamp, watching the ships "
           "sail past the rocky coast while the wind carried salt and rain across the harbour")
@@ -163,15 +163,6 @@ def main(argv=None):
                       "ratio": round(app_median / model_median, 2), "runs": args.runs,
                       "model": f"GPT-2-small-size (12 layers, hidden 768, vocab {vocab}), random weights; "
                                f"{len(PROMPT.split())}-word prompt, 8 greedy new tokens"}))
-
-
-def stop(process: subprocess.Popen) -> None:
-    process.terminate()
-    try:
-        process.wait(10)
-    except subprocess.TimeoutExpired:
-        process.kill()
-        process.wait()
 
 
 if __name__ == "__main__":

@@ -100,12 +100,17 @@ class Server:
         return self
 
     def __exit__(self, *_):
-        self.process.terminate()
-        try:
-            self.process.wait(10)
-        except subprocess.TimeoutExpired:
-            self.process.kill()
-            self.process.wait()
+        stop(self.process)
+
+
+def stop(process: subprocess.Popen) -> None:
+    """Terminates a server process, killing it if it has not ended within 10 s."""
+    process.terminate()
+    try:
+        process.wait(10)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()
 
 
 def load(url, kind, model, folder, clients, seconds, max_requests, warmup=4) -> dict:
@@ -139,8 +144,7 @@ def cold_start(folder: Path) -> tuple[float, float]:
         wait_http(f"http://127.0.0.1:{port}/", process)
         app_seconds = time.perf_counter() - begin
     finally:
-        process.terminate()
-        process.wait(10)
+        stop(process)
     return gradio_seconds, app_seconds
 
 

@@ -28,12 +28,13 @@ class _Batch:
         self.full = threading.Event()  # `expected` requests are in
 
 
-class _Recent:
-    """What the last batch on a pipeline was like: how many joined, how long it ran, when it ended."""
+class _Pipeline:
+    """One pipeline's batching state: the lock its batches run under, one at a time, and what the last batch was
+    like (how many joined, how long it ran, when it ended)."""
 
-    size: int = 1
-    seconds: float = 0.0
-    ended: float = 0.0
+    def __init__(self):
+        self.busy = threading.Lock()
+        self.size, self.seconds, self.ended = 1, 0.0, 0.0
 
 
 class Batcher:
@@ -44,9 +45,9 @@ class Batcher:
     many are in as ran then (plus those that were already waiting), at most `max_wait_ms` and `wait_share` of that
     batch's run time. A lone client runs at once, so batching costs it nothing; 32 clients get batches of ~32
     instead of one request running ahead of the other 31 (seen with BERT-base on 2 cores without this wait:
-    batches of 1 and 31 in turn, for good). Every caller gets
-    its own result; if the batched call fails, each request is retried alone, so a bad input fails only its own
-    caller.
+    batches of 1 and 31 in turn, for good). Every caller gets its own result; if the batched call fails, each
+    request is retried alone, so a bad input fails only its own caller.
+
     Tasks that are `batchable` and do not stream are merged; others run as before. A task's own `run` gets a
     stand-in for its pipeline whose single-input calls are merged the same way (e.g. audio resampled first).
     """
@@ -55,8 +56,7 @@ class Batcher:
         self.settings = settings
         self._lock = threading.Lock()
         self._open: dict[tuple, _Batch] = {}  # batch still accepting requests, per (pipeline, kwargs)
-        self._busy: dict[int, threading.Lock] = {}  # one per pipeline: its batches run one at a time
-        self._recent: dict[int, _Recent] = {}  # per pipeline
+        self._pipelines: dict[int, _Pipeline] = {}  # by id(pipe)
         self.sizes: list[int] = []  # sizes of the batches run so far (recent ones), for tests and the bench
 
     def merges(self, task: Task) -> bool:
@@ -81,8 +81,7 @@ class Batcher:
             leads = batch is None
             if leads:
                 batch = self._open[key] = _Batch(expected=self.settings.max_size)
-                busy = self._busy.setdefault(id(pipe), threading.Lock())
-                recent = self._recent.setdefault(id(pipe), _Recent())
+                state = self._pipelines.setdefault(id(pipe), _Pipeline())
             batch.calls.append(call)
             batch.futures.append(future)
             batch.arrived.append(time.monotonic())
@@ -91,18 +90,18 @@ class Batcher:
             if len(batch.calls) >= self.settings.max_size:
                 del self._open[key]  # full: later requests start a new batch
         if leads:
-            with busy:  # the model is free (requests arriving meanwhile have joined)
-                self._await_crowd(batch, recent)
+            with state.busy:  # the model is free (requests arriving meanwhile have joined)
+                self._await_crowd(batch, state)
                 with self._lock:
                     if self._open.get(key) is batch:
                         del self._open[key]
                 begin = time.monotonic()
                 self._run(pipe, batch)
-                recent.size, recent.ended = len(batch.calls), time.monotonic()
-                recent.seconds = recent.ended - begin
+                state.size, state.ended = len(batch.calls), time.monotonic()
+                state.seconds = state.ended - begin
         return future.result()
 
-    def _await_crowd(self, batch: _Batch, recent: _Recent) -> None:
+    def _await_crowd(self, batch: _Batch, recent: _Pipeline) -> None:
         """The callers of the batch that has just ended are about to send their next requests: if there is a
         crowd (that batch, plus the calls that were already waiting here), wait briefly until it is all in."""
         if time.monotonic() - recent.ended > 1.0:

@@ -183,4 +183,3 @@ def jsonable(value: Any, depth: int = 0) -> Any:
     if hasattr(value, "size") and hasattr(value, "mode"):  # a PIL image
         return {"image": list(value.size), "mode": value.mode}
     return repr(value)[:200]
-

@@ -115,7 +115,7 @@ def test_a_crowd_of_clients_is_batched_together_and_a_lone_client_is_not_kept_wa
     alone = Batcher(patient)
     sizes = crowd(alone, pipe, task, clients=1, rounds=5)
     assert sizes == [1] * 5  # (had the lone client waited for a crowd, a 5 s wait would time every test out)
-    assert alone._recent[id(pipe)].size == 1
+    assert alone._pipelines[id(pipe)].size == 1
 
 
 def test_batch_settings_come_from_flags_env_and_config_file(tmp_path, monkeypatch):
