@@ -85,12 +85,17 @@ class TokenStreamer:
             self.prompt_seen = True
             return
         self.tokens.extend(value.reshape(-1).tolist())
+        self._queue_new_text(final=False)
+
+    def end(self) -> None:
+        """Queues what is left (even half a character, as the plain call returns it), then the end marker."""
+        self._queue_new_text(final=True)
+        self.pieces.put(None)
+
+    def _queue_new_text(self, final: bool) -> None:
         decode = lambda ids: self.tokenizer.decode(ids, skip_special_tokens=True)  # noqa: E731
         before = decode(self.tokens[self.prefix : self.read])
         after = decode(self.tokens[self.prefix :])
-        if len(after) > len(before) and not after.endswith("\ufffd"):  # not half of a multi-byte character
+        if len(after) > len(before) and (final or not after.endswith("\ufffd")):  # not half of a character yet
             self.pieces.put(after[len(before) :])
             self.prefix, self.read = self.read, len(self.tokens)
-
-    def end(self) -> None:
-        self.pieces.put(None)

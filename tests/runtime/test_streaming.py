@@ -13,6 +13,9 @@ LONG = {"max_new_tokens": 3000, "min_new_tokens": 3000, "do_sample": False}  # f
 def generator(tmp_path_factory):
     from transformers import pipeline
 
+    import torch
+
+    torch.manual_seed(0)  # the same weights whichever tests ran before
     folder = tmp_path_factory.mktemp("gpt2")
     causal_lm(folder)
     return pipeline("text-generation", model=str(folder), device="cpu")
@@ -30,6 +33,26 @@ def test_text_grows_chunk_by_chunk_and_matches_the_plain_call(generator):
     plain = generator("hello world", **kwargs, return_full_text=False)[0]["generated_text"]
     assert chunks[-1].strip() == plain.strip()
     assert not workers()
+
+
+def test_a_text_ending_in_half_a_character_still_streams_all_of_it():
+    import torch
+
+    from runtime.streaming import TokenStreamer
+    from runtime.tiny import bpe_tokenizer
+
+    tokenizer = bpe_tokenizer()
+    ids = tokenizer.encode("hi 🙂", add_special_tokens=False)  # the emoji is four byte tokens
+    streamer = TokenStreamer(tokenizer)
+    streamer.put(torch.tensor([[0]]))  # the prompt
+    for token in ids[:-1]:  # generation stops one byte short of the emoji
+        streamer.put(torch.tensor([token]))
+    streamer.end()
+    pieces = []
+    while (piece := streamer.pieces.get_nowait()) is not None:
+        pieces.append(piece)
+    assert "".join(pieces) == tokenizer.decode(ids[:-1]) == "hi \ufffd"  # what the plain call returns
+    assert not any("\ufffd" in piece for piece in pieces[:-1])  # half a character shows only at the very end
 
 
 def test_closing_the_stream_stops_generation(generator):
