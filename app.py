@@ -18,6 +18,7 @@ from runtime.models import ModelCache, limit_malloc_arenas
 from runtime.serve import make_handler, plain_input_errors, polite_queue
 from runtime.sessions import lean_sessions
 from runtime.spec import Task
+from runtime.startup import deferred_render, serve
 from tasks import REGISTRY
 
 INTRO = (
@@ -66,7 +67,9 @@ def build_demo(
     trust_example_assets()  # no ffprobe of our own example files at every start (runtime/media.py)
     groups = REGISTRY.by_modality()
     pickers, task_tabs, api = {}, {}, LeanAPI(off=ZEROGPU_NO_LEAN_API if zerogpu.enabled() else None)
-    with gr.Blocks(title="Pipeline Playground") as demo:
+    # gradio's telemetry (a thread calling home at start and launch) only when the host asks for it
+    analytics = os.environ.get("GRADIO_ANALYTICS_ENABLED", "").lower() == "true"
+    with deferred_render(), gr.Blocks(title="Pipeline Playground", analytics_enabled=analytics) as demo:
         gr.Markdown(INTRO)
         with gr.Tabs(elem_id="modalities") as modality_tabs:
             for modality, tasks in groups.items():
@@ -288,7 +291,8 @@ def main(argv=None) -> None:
     for task, choice in config.preload_list(REGISTRY):
         models.get(task, choice)
     demo = build_demo(config, models)
-    polite_queue(demo, args.queue_size or None).launch(
+    serve(  # demo.launch(...), with gradio's config rendered once (runtime/startup.py)
+        polite_queue(demo, args.queue_size or None),
         server_name=args.host, server_port=args.port, share=args.share, max_file_size=args.max_file_size,
         max_threads=max(40, 4 * config.batch_size + config.concurrency),  # two batched tasks filling at once
         app_kwargs={"routes": [demo.lean_api.route(args.queue_size or None)]},  # POST /api/<task>

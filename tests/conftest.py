@@ -57,11 +57,15 @@ def models(config):
 def served(config, models):
     """The whole app with the tiny models, served on 127.0.0.1 as main() serves it: (demo, url)."""
     from app import build_demo
+    from runtime.serve import polite_queue
+    from runtime.startup import serve
 
     demo = build_demo(config, models)
     try:
-        _, url, _ = demo.queue().launch(prevent_thread_lock=True, server_name="127.0.0.1", ssr_mode=False, quiet=True,
-                                        app_kwargs={"routes": [demo.lean_api.route()]})  # POST /api/<task>, as main()
+        _, url, _ = serve(
+            polite_queue(demo, None), block=False, server_name="127.0.0.1", ssr_mode=False, quiet=True,
+            app_kwargs={"routes": [demo.lean_api.route()]},  # POST /api/<task>, as main()
+        )
         yield demo, url
     finally:
         demo.close()

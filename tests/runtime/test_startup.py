@@ -1,0 +1,113 @@
+"""Start-up renders the config and builds the web app once, in launch() (runtime/startup.py)."""
+
+import json
+import urllib.request
+
+import gradio as gr
+import gradio.blocks
+import gradio.routes
+import pytest
+
+from runtime import startup
+from runtime.serve import polite_queue
+
+
+def small_demo() -> gr.Blocks:
+    with gr.Blocks(title="Small") as demo:
+        text = gr.Textbox(label="Text", value="hello")
+        raw = gr.JSON()
+        gr.Button("Run").click(lambda t: {"echo": t}, text, raw, api_name="echo")
+    return demo
+
+
+def counting(monkeypatch) -> dict:
+    """Counts gradio's config renders and app builds from here on."""
+    counts = {"configs": 0, "apps": 0, "block_renders": 0}
+    render, create = gradio.blocks.Blocks.get_config_file, gradio.routes.App.create_app
+    render_blocks = gradio.blocks.BlocksConfig.get_config
+
+    def counted_render_blocks(self, renderable=None):
+        counts["block_renders"] += 1
+        return render_blocks(self, renderable)
+
+    def counted_render(self):
+        counts["configs"] += 1
+        return render(self)
+
+    def counted_create(*args, **kwargs):
+        counts["apps"] += 1
+        return create(*args, **kwargs)
+
+    monkeypatch.setattr(gradio.blocks.Blocks, "get_config_file", counted_render)
+    monkeypatch.setattr(gradio.routes.App, "create_app", staticmethod(counted_create))
+    monkeypatch.setattr(gradio.blocks.BlocksConfig, "get_config", counted_render_blocks)
+    return counts
+
+
+def test_the_installed_gradio_has_the_shape_the_deferral_relies_on():
+    assert startup.shape_ok()  # else start-up silently does gradio's throw-away work again
+
+
+def test_building_renders_no_config_and_makes_no_app_and_serving_renders_once(monkeypatch):
+    counts = counting(monkeypatch)
+    with startup.deferred_render():
+        demo = small_demo()
+    assert counts == {"configs": 0, "apps": 0, "block_renders": 0} and demo.config is None and demo.app is None
+    _, url, _ = startup.serve(polite_queue(demo, None), block=False, server_name="127.0.0.1", quiet=True,
+                              ssr_mode=False)
+    try:
+        # gradio alone: 4 renders of every block and 3 apps (in Blocks(), at the end of `with`, in launch())
+        assert counts["apps"] == 1 and counts["block_renders"] == 1
+        assert "get_config" not in vars(demo.default_config)  # later renders (a reload, a mount) are fresh
+        assert demo.config == demo.get_config_file()  # what gradio itself renders now
+        with urllib.request.urlopen(url + "config") as answer:
+            config = json.load(answer)
+        assert config["title"] == "Small"
+        assert {c["props"].get("label") for c in config["components"]} >= {"Text"}
+        assert any(d.get("api_name") == "echo" for d in config["dependencies"])
+        request = urllib.request.Request(url + "gradio_api/call/echo", data=json.dumps({"data": ["hi"]}).encode(),
+                                         headers={"Content-Type": "application/json"})
+        with urllib.request.urlopen(request) as answer:
+            event = json.load(answer)["event_id"]
+        with urllib.request.urlopen(f"{url}gradio_api/call/echo/{event}") as answer:
+            assert '{"echo": "hi"}' in answer.read().decode()
+    finally:
+        demo.close()
+
+
+def test_gradio_is_itself_again_after_the_build_even_one_that_failed():
+    render, app = gradio.blocks.Blocks.get_config_file, gradio.blocks.App
+    with pytest.raises(RuntimeError), startup.deferred_render():
+        with gr.Blocks():
+            raise RuntimeError("a task's build failed")
+    assert gradio.blocks.Blocks.get_config_file is render and gradio.blocks.App is app is gradio.routes.App
+    demo = small_demo()  # built outside: gradio's own way
+    assert demo.config is not None and demo.app is not None
+
+
+def test_a_gradio_of_another_shape_is_left_alone(monkeypatch, caplog):
+    monkeypatch.setattr(startup, "shape_ok", lambda: False)
+    with startup.deferred_render():
+        demo = small_demo()
+    assert demo.config is not None and demo.app is not None
+    assert "changed shape" in caplog.text
+
+
+def test_the_playground_builds_without_rendering_and_serves_every_tab(monkeypatch, config, models, served):
+    from app import build_demo
+
+    counts = counting(monkeypatch)
+    demo = build_demo(config, models)
+    assert counts == {"configs": 0, "apps": 0, "block_renders": 0} and demo.app is None
+    assert demo.analytics_enabled is False  # no telemetry thread calling home unless the host asks
+    served_demo, url = served  # built the same way, launched as main() launches it
+    with urllib.request.urlopen(url + "config") as answer:
+        assert len(json.load(answer)["components"]) == len(served_demo.blocks)
+
+
+def test_a_host_may_ask_for_gradios_telemetry(monkeypatch, config, models):
+    from app import build_demo
+
+    monkeypatch.setenv("GRADIO_ANALYTICS_ENABLED", "True")
+    monkeypatch.setattr(gradio.analytics, "version_check", lambda: None)  # and it calls nobody from a test
+    assert build_demo(config, models).analytics_enabled is True
