@@ -6,6 +6,7 @@ import logging
 import os
 
 import gradio as gr
+from starlette.middleware import Middleware
 
 from runtime import extras, zerogpu
 from runtime.api import LeanAPI
@@ -15,6 +16,7 @@ from runtime.errors import UserError
 from runtime.devices import DeviceManager
 from runtime.media import trust_example_assets
 from runtime.models import ModelCache, limit_malloc_arenas
+from runtime.page_cache import PageCache
 from runtime.serve import make_handler, plain_input_errors, polite_queue
 from runtime.sessions import lean_sessions
 from runtime.spec import Task
@@ -95,7 +97,7 @@ def build_demo(
         demo.load(open_deep_link, None, [modality_tabs, *task_tabs.values(), *pickers.values()],
                   api_visibility="private")
         demo.load(None, js=SHORTCUTS_JS)
-    demo.lean_api = api  # POST /api/<task>: launch(app_kwargs={"routes": [demo.lean_api.route()]}), runtime/api.py
+    demo.lean_api = api  # POST /api/<task>, served through launch(app_kwargs=web_app_parts(demo)), runtime/api.py
     return demo
 
 
@@ -295,8 +297,14 @@ def main(argv=None) -> None:
         polite_queue(demo, args.queue_size or None),
         server_name=args.host, server_port=args.port, share=args.share, max_file_size=args.max_file_size,
         max_threads=max(40, 4 * config.batch_size + config.concurrency),  # two batched tasks filling at once
-        app_kwargs={"routes": [demo.lean_api.route(args.queue_size or None)]},  # POST /api/<task>
+        app_kwargs=web_app_parts(demo, args.queue_size or None),
     )
+
+
+def web_app_parts(demo: gr.Blocks, queue_size: int | None = None) -> dict:
+    """What this app adds to gradio's web app, for launch(app_kwargs=...): the lean JSON API (POST /api/<task>,
+    runtime/api.py) and the page rendered once and sent compressed (runtime/page_cache.py)."""
+    return {"routes": [demo.lean_api.route(queue_size)], "middleware": [Middleware(PageCache)]}
 
 
 def __getattr__(name):

@@ -7,7 +7,7 @@ Builds a random-weight BERT-base-size classifier and a tiny one locally, then pe
 rotating order: the pipeline in-process (batches of 32), the seed-style FastAPI server, and this app (its lean
 JSON route /api/<task>, and Gradio's queued API /gradio_api/call; with --direct also Gradio's /gradio_api/run),
 each server in its own process, the load from another process. Then streaming generation's first token
-(bench/first_token.py) and memory under model churn (bench/churn.py). Ends with `summary: ...` (ratios of
+(bench/first_token.py), memory under model churn (bench/churn.py), and 16 visitors opening the page at once. Ends with `summary: ...` (ratios of
 medians over rounds), so runs can be compared: the first keys are this app's lean API, `queued_*` its Gradio API.
 """
 
@@ -131,6 +131,38 @@ def inprocess(models: dict, folder, seconds, singles) -> dict:
     return json.loads(done.stdout)
 
 
+def room(url: str, visitors: int = 16, turns: int = 3) -> dict:
+    """A room opening the shared link at once: seconds until all `visitors` have the page, and bytes each got. This
+    app's page (rendered once, compressed as Chromium asks) vs gradio's own render of it, which `?deep_link=` gets
+    (an empty deep link passes the page cache and gradio renders the same page). Turns alternate; medians."""
+    import threading
+
+    ways = {"gradio": (url + "/?deep_link=", {}), "app": (url + "/", {"Accept-Encoding": "gzip, deflate, br, zstd"})}
+    seconds: dict = {name: [] for name in ways}
+    sizes: dict = {}
+    for turn in range(turns):
+        for name in (ways if turn % 2 == 0 else list(ways)[::-1]):
+            address, headers = ways[name]
+            got = []
+
+            def visit():
+                with urllib.request.urlopen(urllib.request.Request(address, headers=headers), timeout=120) as answer:
+                    got.append(len(answer.read()))
+
+            begin = time.perf_counter()
+            threads = [threading.Thread(target=visit) for _ in range(visitors)]
+            for thread in threads:
+                thread.start()
+            for thread in threads:
+                thread.join()
+            seconds[name].append(time.perf_counter() - begin)
+            if len(got) != visitors:
+                raise RuntimeError(f"{visitors - len(got)} of {visitors} visitors got no page from {address}")
+            sizes[name] = statistics.median(got)
+    return {f"{name}_{what}": value for name in ways
+            for what, value in (("s", statistics.median(seconds[name])), ("bytes", sizes[name]))}
+
+
 def cold_start(folder: Path) -> tuple[float, float]:
     """(seconds of `python -c "import gradio"`, seconds from `python app.py` to the first 200 on /)."""
     begin = time.perf_counter()
@@ -193,6 +225,10 @@ def main(argv=None):
                     # one client, back to back, tiny model: the round trip over the in-process call
                     record(("tiny", kind, "1-client"), load(server.url, kind, models["tiny"], folder, 1,
                                                             seconds / 2, 100))
+                if contender == "app":
+                    pages = room(server.url)
+                    record(("page", "room"), {"per_second": 16 / pages["app_s"], **pages,
+                                              "p50_ms": pages["app_s"] * 1000})
         for _ in range(3 if args.quick else 1):  # pairs, interleaved: one start-up each is a noisy sample
             cold = cold_start(folder)
             record(("cold", "start"), {"per_second": 0, "gradio": cold[0], "app": cold[1], "p50_ms": cold[1] * 1000})
@@ -225,6 +261,10 @@ def main(argv=None):
           f"resident memory grew at most {churn['max_growth_mb']:.0f} MB ({churn['ratio']:.2f}x the budget)")
     print(f"first token of streaming generation ({first['model']}): the model's own {first['model_ms']:.1f} ms, "
           f"through this app's Gradio API {first['app_ms']:.1f} ms (medians of {first['runs']})")
+    rooms = results[("page", "room")]
+    page = {k: statistics.median(r[k] for r in rooms) for k in ("app_s", "gradio_s", "app_bytes", "gradio_bytes")}
+    print(f"16 visitors opening the page at once: all served in {page['app_s']:.2f} s, {page['app_bytes'] / 1e3:.0f} KB"
+          f" each (gradio's own render: {page['gradio_s']:.2f} s, {page['gradio_bytes'] / 1e3:.0f} KB each)")
     print(f"\ncold start: `import gradio` {gradio_s:.2f} s, app to first 200 on / {app_s:.2f} s")
     summary = dict(
         base_vs_seed=med[("base", "api")] / med[("base", "seed")],
@@ -234,6 +274,7 @@ def main(argv=None):
         cold_start_ratio=app_s / gradio_s,
         memory_churn_ratio=churn["ratio"],
         first_token_ratio=first["ratio"],
+        page_room_ratio=page["app_s"] / page["gradio_s"],
     )
     for kind, prefix in (("call", "queued_"), ("run", "direct_")):
         if ("tiny", kind) in med:

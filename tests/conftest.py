@@ -56,7 +56,7 @@ def models(config):
 @pytest.fixture(scope="session")
 def served(config, models):
     """The whole app with the tiny models, served on 127.0.0.1 as main() serves it: (demo, url)."""
-    from app import build_demo
+    from app import build_demo, web_app_parts
     from runtime.serve import polite_queue
     from runtime.startup import serve
 
@@ -64,7 +64,7 @@ def served(config, models):
     try:
         _, url, _ = serve(
             polite_queue(demo, None), block=False, server_name="127.0.0.1", ssr_mode=False, quiet=True,
-            app_kwargs={"routes": [demo.lean_api.route()]},  # POST /api/<task>, as main()
+            app_kwargs=web_app_parts(demo),  # the lean API and the page cache, as main()
         )
         yield demo, url
     finally:
