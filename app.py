@@ -20,7 +20,7 @@ from runtime.page_cache import PageCache
 from runtime.serve import make_handler, plain_input_errors, polite_queue
 from runtime.sessions import lean_sessions
 from runtime.spec import Task
-from runtime.startup import deferred_render, serve
+from runtime.startup import deferred_render, schemas_once, serve
 from tasks import REGISTRY
 
 INTRO = (
@@ -67,6 +67,7 @@ def build_demo(
     batcher = batcher or Batcher(BatchSettings(config.batch_size, config.batch_wait_ms))
     lean_sessions()  # API calls without a session no longer render every block's config (runtime/sessions.py)
     trust_example_assets()  # no ffprobe of our own example files at every start (runtime/media.py)
+    schemas_once()  # one JSON schema per data model, not per component (runtime/startup.py)
     groups = REGISTRY.by_modality()
     pickers, task_tabs, api = {}, {}, LeanAPI(off=ZEROGPU_NO_LEAN_API if zerogpu.enabled() else None)
     # gradio's telemetry (a thread calling home at start and launch) only when the host asks for it

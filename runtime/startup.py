@@ -8,12 +8,16 @@ of each is used: about a third of the start-up after `import gradio`.
 - `deferred_render()` wraps the `with gr.Blocks()` that builds the UI: inside it, neither step runs, so `demo.config`
   and `demo.app` stay None until `launch()` (or `gr.mount_gradio_app`, or `demo.queue()`) makes them. If gradio's
   Blocks no longer has the shape this relies on, it logs and changes nothing (a test checks the shape).
+- `schemas_once()`: gradio asks pydantic for the JSON schema of a component's data model once per component (158
+  here, from ~15 models), the larger part of the first render; the schema depends on the model only, so it is
+  generated once per model and copied.
 - `serve(demo, **launch_kwargs)` launches with the blocks' and events' part of the config rendered once (the part
   that costs; the few top-level keys launch() changes in between are rendered both times), then blocks as launch()
   would.
 """
 
 import contextlib
+import copy
 import inspect
 import logging
 import threading
@@ -45,6 +49,37 @@ def shape_ok() -> bool:
         and "App.create_app(" in exit_source
         and "App.create_app(" in queue_source
     )
+
+
+def schemas_once() -> bool:
+    """Component.api_info from one schema per data model (copied per component); True if in place."""
+    from gradio.components.base import Component
+
+    if hasattr(Component.api_info, "original"):  # in place already
+        return True
+    original = Component.api_info
+    try:
+        source = inspect.getsource(original)
+    except (OSError, TypeError):
+        source = ""
+    if "model_json_schema()" not in source or "_api_info_cache" not in source:
+        log.warning("gradio's Component.api_info changed shape; schemas are generated per component as gradio does")
+        return False
+    schemas: dict = {}
+
+    def api_info(self):
+        model = self.data_model
+        if self._api_info_cache is None and model is not None:
+            if model in schemas:
+                self._api_info_cache = copy.deepcopy(schemas[model])
+            else:
+                schemas[model] = copy.deepcopy(original(self))
+        return original(self)
+
+    api_info.original = original
+    api_info.schemas = schemas
+    Component.api_info = api_info
+    return True
 
 
 @contextlib.contextmanager

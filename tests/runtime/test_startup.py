@@ -111,3 +111,20 @@ def test_a_host_may_ask_for_gradios_telemetry(monkeypatch, config, models):
     monkeypatch.setenv("GRADIO_ANALYTICS_ENABLED", "True")
     monkeypatch.setattr(gradio.analytics, "version_check", lambda: None)  # and it calls nobody from a test
     assert build_demo(config, models).analytics_enabled is True
+
+
+def test_each_components_schema_is_gradios_own_generated_once_per_data_model(served):
+    import copy
+
+    from gradio.components.base import Component
+
+    demo, _ = served
+    with_model = [b for b in demo.blocks.values() if isinstance(b, Component) and b.data_model is not None]
+    for block in with_model:
+        fresh = copy.copy(block)
+        fresh._api_info_cache = None
+        assert block.api_info() == Component.api_info.original(fresh), type(block).__name__
+    models = {block.data_model for block in with_model}
+    assert set(Component.api_info.schemas) >= models and len(models) < len(with_model) / 3
+    same = [b for b in with_model if b.data_model is with_model[0].data_model]
+    assert len(same) > 1 and same[0].api_info() is not same[1].api_info()  # copies: one changed, others not
