@@ -2,8 +2,12 @@
 
 import argparse
 import dataclasses
+import gc
 import logging
 import os
+
+if __name__ == "__main__":  # a server's start-up: no garbage collection passes over what it builds to keep
+    gc.disable()  # (on again, the start-up's objects frozen, once the server is up: runtime/startup.py settle())
 
 import gradio as gr
 from starlette.middleware import Middleware
@@ -20,7 +24,7 @@ from runtime.page_cache import PageCache
 from runtime.serve import make_handler, plain_input_errors, polite_queue
 from runtime.sessions import lean_sessions
 from runtime.spec import Task
-from runtime.startup import deferred_render, schemas_once, serve
+from runtime.startup import collecting, deferred_render, schemas_once, serve, signatures_once
 from tasks import REGISTRY
 
 INTRO = (
@@ -68,6 +72,7 @@ def build_demo(
     lean_sessions()  # API calls without a session no longer render every block's config (runtime/sessions.py)
     trust_example_assets()  # no ffprobe of our own example files at every start (runtime/media.py)
     schemas_once()  # one JSON schema per data model, not per component (runtime/startup.py)
+    signatures_once()  # each component's __init__ signature read once, not per block and render (runtime/startup.py)
     groups = REGISTRY.by_modality()
     pickers, task_tabs, api = {}, {}, LeanAPI(off=ZEROGPU_NO_LEAN_API if zerogpu.enabled() else None)
     # gradio's telemetry (a thread calling home at start and launch) only when the host asks for it
@@ -276,6 +281,7 @@ def main(argv=None) -> None:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     args = parse_args(argv)
     if args.build_tiny_models:
+        gc.enable()  # building models is no server start-up
         from runtime.tiny import build_all
 
         path = build_all(args.build_tiny_models, REGISTRY)
@@ -291,8 +297,9 @@ def main(argv=None) -> None:
     if zerogpu.enabled() and not config.preload:  # ZeroGPU wants models on the GPU before the first call
         config = dataclasses.replace(config, preload=("all",))
     models = ModelCache(DeviceManager(config.device, config.dtype), config.memory_budget)
-    for task, choice in config.preload_list(REGISTRY):
-        models.get(task, choice)
+    with collecting():  # models load with the garbage collector on (runtime/startup.py)
+        for task, choice in config.preload_list(REGISTRY):
+            models.get(task, choice)
     demo = build_demo(config, models)
     serve(  # demo.launch(...), with gradio's config rendered once (runtime/startup.py)
         polite_queue(demo, args.queue_size or None),

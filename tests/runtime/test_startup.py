@@ -128,3 +128,107 @@ def test_each_components_schema_is_gradios_own_generated_once_per_data_model(ser
     assert set(Component.api_info.schemas) >= models and len(models) < len(with_model) / 3
     same = [b for b in with_model if b.data_model is with_model[0].data_model]
     assert len(same) > 1 and same[0].api_info() is not same[1].api_info()  # copies: one changed, others not
+
+
+def test_each_signature_is_inspects_own_read_once():
+    import inspect
+
+    import gradio.component_meta
+
+    assert startup.signatures_once()
+    assert gradio.blocks.inspect is startup.SIGNATURES and gradio.component_meta.inspect is startup.SIGNATURES
+    for component in (gr.Textbox, gr.Image, gr.Dropdown, gr.Blocks, gr.Tab):
+        init = component.__init__
+        assert startup.SIGNATURES.signature(init) == inspect.signature(init)
+        assert startup.SIGNATURES.signature(init) is startup.SIGNATURES.signature(init)  # read once
+        assert startup.SIGNATURES.getfullargspec(init) == inspect.getfullargspec(init)
+    bound = gr.Textbox().change  # a bound method is a new object each time: read each time, never kept
+    assert startup.SIGNATURES.signature(bound) == inspect.signature(bound)
+    assert startup.SIGNATURES.signature(bound) is not startup.SIGNATURES.signature(bound)
+    assert startup.SIGNATURES.signature(gr.Textbox.__init__, follow_wrapped=False) is not \
+        startup.SIGNATURES.signature(gr.Textbox.__init__)  # a call with options goes to inspect
+    assert startup.SIGNATURES.isgeneratorfunction is inspect.isgeneratorfunction  # the rest is inspect's own
+    reads = startup.SIGNATURES.getfullargspec.known.cache_info()
+    gr.Textbox(label="a"), gr.Textbox(label="b")  # gradio's component constructor reads its signature...
+    after = startup.SIGNATURES.getfullargspec.known.cache_info()
+    assert after.hits >= reads.hits + 2 and after.misses == reads.misses  # ...and finds it read already
+
+
+def test_serving_launches_as_no_notebook_cell(monkeypatch):
+    asked = []
+    monkeypatch.setattr(gradio.utils, "ipython_check", lambda: asked.append(1) or False)  # gradio imports IPython
+    demo = small_demo()
+    startup.serve(polite_queue(demo, None), block=False, server_name="127.0.0.1", quiet=True, ssr_mode=False)
+    try:
+        assert asked == []
+    finally:
+        demo.close()
+
+
+def test_a_start_up_without_the_garbage_collector_freezes_what_it_built_and_turns_it_on():
+    import gc
+
+    gc.disable()
+    try:
+        demo = small_demo()
+        frozen = gc.get_freeze_count()
+        startup.serve(polite_queue(demo, None), block=False, server_name="127.0.0.1", quiet=True, ssr_mode=False)
+        assert gc.isenabled() and gc.get_freeze_count() > frozen  # later collections skip the start-up's objects
+        assert not startup.settle()  # on already: nothing more to do
+    finally:
+        gc.unfreeze()
+        gc.enable()
+        demo.close()
+
+
+def test_models_load_with_the_garbage_collector_on_and_their_garbage_is_collected():
+    import gc
+    import weakref
+
+    class Weights:
+        pass
+
+    gc.disable()
+    try:
+        with startup.collecting():
+            assert gc.isenabled()
+            weights = Weights()
+            weights.self = weights  # a cycle: only a collection frees it
+            gone = weakref.ref(weights)
+            del weights
+        assert not gc.isenabled() and gone() is None  # collected on the way out; off again for the rest of start-up
+    finally:
+        gc.enable()
+    with startup.collecting():  # on already (importing app, as tests do): left as it is
+        assert gc.isenabled()
+    assert gc.isenabled()
+
+
+def test_python_app_py_imports_gradio_with_the_garbage_collector_off_and_importing_app_leaves_it_on():
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[2]
+    probe = """
+import builtins, gc, runpy, sys
+real_import, seen = builtins.__import__, {}
+def spying(name, *args, **kwargs):
+    if name == "gradio" and "gradio" not in seen:
+        seen["gradio"] = gc.isenabled()
+    return real_import(name, *args, **kwargs)
+builtins.__import__ = spying
+sys.argv = ["app.py", "--help"]
+try:
+    runpy.run_path("app.py", run_name="__main__")
+except SystemExit:
+    pass
+print("collector on at import gradio:", seen["gradio"])
+"""
+    ran = subprocess.run([sys.executable, "-c", probe], cwd=root, capture_output=True, text=True, timeout=120)
+    assert "collector on at import gradio: False" in ran.stdout, ran.stderr[-2000:]
+    import gc
+
+    import app  # noqa: F401  (tests, Spaces' `import app`: not a server's start-up)
+
+    assert gc.isenabled()
