@@ -13,6 +13,7 @@ from .batching import Batcher
 from .config import Config
 from .errors import UserError
 from .models import ModelCache, describe
+from .quiet_queue import quiet
 from .spec import Task
 
 log = logging.getLogger(__name__)
@@ -145,7 +146,9 @@ def polite_queue(demo: gr.Blocks, max_size: int | None) -> gr.Blocks:
     instead of gradio's 'Queue is full. Max size is N and size is M.' (gradio has no setting for the wording).
 
     `demo.queue(max_size=...)` would rebuild gradio's whole FastAPI app, config and routes, which launch() builds
-    again anyway: ~0.3 s of a 29-tab app's start-up. Blocks() has made its queue already; only its limit is set."""
+    again anyway: ~0.3 s of a 29-tab app's start-up. Blocks() has made its queue already; only its limit is set.
+    Its loops wait for work instead of polling every millisecond (runtime/quiet_queue.py)."""
+    quiet(demo._queue)
     demo._queue.max_size = max_size
     push = demo._queue.push
 

@@ -5,6 +5,7 @@ import urllib.request
 
 import gradio as gr
 import gradio.blocks
+import gradio.component_meta
 import gradio.routes
 import pytest
 
@@ -132,8 +133,6 @@ def test_each_components_schema_is_gradios_own_generated_once_per_data_model(ser
 
 def test_each_signature_is_inspects_own_read_once():
     import inspect
-
-    import gradio.component_meta
 
     assert startup.signatures_once()
     assert gradio.blocks.inspect is startup.SIGNATURES and gradio.component_meta.inspect is startup.SIGNATURES
