@@ -49,7 +49,9 @@ class Batcher:
     request is retried alone, so a bad input fails only its own caller.
 
     Tasks that are `batchable` and do not stream are merged; others run as before. A task's own `run` gets a
-    stand-in for its pipeline whose single-input calls are merged the same way (e.g. audio resampled first).
+    stand-in for its pipeline whose single-input calls are merged the same way (e.g. audio resampled first). A
+    task's `batch_group(pipe, call)` keeps apart calls that padding in one batch would change (audio clips of other
+    lengths, for a model that sees the padding).
     """
 
     def __init__(self, settings: BatchSettings = BatchSettings()):
@@ -67,12 +69,13 @@ class Batcher:
         if not self.merges(task):
             return task.call(pipe, call, progress)
         if task.run is None:
-            return self.pipe_call(pipe, call)
-        return task.call(_Merging(self, pipe), call, progress)
+            return self.pipe_call(pipe, call, task.batch_group)
+        return task.call(_Merging(self, pipe, task.batch_group), call, progress)
 
-    def pipe_call(self, pipe, call: Call):
-        """`pipe(call.inputs, **call.kwargs)`, merged with concurrent calls on the same pipeline and parameters."""
-        key = self._key(pipe, call)
+    def pipe_call(self, pipe, call: Call, group=None):
+        """`pipe(call.inputs, **call.kwargs)`, merged with concurrent calls on the same pipeline and parameters (and
+        in the same `group(pipe, call)`, if given)."""
+        key = self._key(pipe, call, group)
         if key is None:
             return pipe(call.inputs, **call.kwargs)
         future: Future = Future()
@@ -114,9 +117,9 @@ class Batcher:
         batch.full.wait(min(self.settings.max_wait_ms / 1000, self.settings.wait_share * recent.seconds))
 
     @staticmethod
-    def _key(pipe, call: Call) -> tuple | None:
+    def _key(pipe, call: Call, group=None) -> tuple | None:
         try:
-            return (id(pipe), _frozen(call.kwargs))
+            return (id(pipe), _frozen(call.kwargs), group(pipe, call) if group else None)
         except TypeError:  # parameters that cannot be compared safely (arrays, ...): run alone
             return None
 
@@ -145,13 +148,13 @@ class Batcher:
 class _Merging:
     """Stands in for a pipeline inside a task's own `run`: its single-input calls join concurrent ones."""
 
-    def __init__(self, batcher: Batcher, pipe):
-        self._batcher, self._pipe = batcher, pipe
+    def __init__(self, batcher: Batcher, pipe, group=None):
+        self._batcher, self._pipe, self._group = batcher, pipe, group
 
     def __call__(self, inputs, **kwargs):
         if isinstance(inputs, list):  # already a batch of its own
             return self._pipe(inputs, **kwargs)
-        return self._batcher.pipe_call(self._pipe, Call(inputs, kwargs))
+        return self._batcher.pipe_call(self._pipe, Call(inputs, kwargs), self._group)
 
     def __getattr__(self, name):  # feature_extractor, model, tokenizer, ... of the real pipeline
         return getattr(self._pipe, name)

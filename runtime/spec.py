@@ -58,6 +58,7 @@ class Task:
     streams: bool = False  # run yields partial results that are shown as they come
     outputs_as_inputs: bool = False  # the rich outputs' current values follow the params as inputs (a chat's history)
     batchable: bool = False  # concurrent calls may be merged into one batched pipeline call
+    batch_group: Callable[[Any, Call], Any] | None = None  # (pipe, call) -> calls merge only within one group
     requires: tuple[str, ...] = ()  # importable packages the task needs beyond the design card's
     own_pipeline: bool = False  # the module provides the pipeline itself (transformers 5 lacks it)
     check_architecture: bool = True  # refuse models whose architecture is not one of this task's

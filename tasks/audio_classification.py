@@ -1,6 +1,9 @@
 """Audio classification: a sound or a voice in (microphone or file), its labels ranked by score out."""
 
+import weakref
+
 import gradio as gr
+import numpy as np
 
 from runtime.media import load_audio, resample
 from runtime.spec import Call, Limits, Task, TinyModel
@@ -37,6 +40,23 @@ def run(pipe, call):
     return pipe({"raw": resample(audio["raw"], audio["sampling_rate"], target), "sampling_rate": target}, **call.kwargs)
 
 
+_MIXES_LENGTHS: "weakref.WeakKeyDictionary" = weakref.WeakKeyDictionary()  # feature extractor -> bool
+
+
+def batch_group(pipe, call):
+    """Clips of any length share a batch where the model cannot see the batch's padding: its feature extractor
+    brings every clip to one shape (AST: 1,024 frames) or masks the padding. Otherwise (wav2vec2-base, HuBERT: no
+    mask) only clips of one length do: the zeros padding a shorter clip would change its scores."""
+    extractor = pipe.feature_extractor
+    if extractor not in _MIXES_LENGTHS:
+        rate = extractor.sampling_rate
+        short, longer = (extractor(np.zeros(n, np.float32), sampling_rate=rate, return_tensors="np")
+                         for n in (rate // 10, rate // 5))
+        _MIXES_LENGTHS[extractor] = "attention_mask" in short or all(
+            short[name].shape == longer[name].shape for name in short)
+    return None if _MIXES_LENGTHS[extractor] else len(call.inputs["raw"])
+
+
 def present(result, *_):
     return ({row["label"]: row["score"] for row in result},)
 
@@ -68,6 +88,8 @@ TASK = Task(
     prepare=prepare,
     present=present,
     run=run,
+    batchable=True,
+    batch_group=batch_group,
     examples=(("assets/chirp.wav",), ("assets/speech_short.wav",)),
     tiny=(TinyModel("tiny-wav2vec2-classifier", build_tiny),),
     description="AudioSet, keyword and emotion classifiers: what kind of sound this is, with scores.",

@@ -70,14 +70,14 @@ def build_tiny(folder):
         vocab_size=len(tokenizer), hidden_size=32, num_hidden_layers=1, num_attention_heads=2, intermediate_size=37,
         projection_dim=32, max_position_embeddings=80,
     )
-    audio = ClapAudioConfig(  # spec_size // num_mel_bins is the freq ratio: 64 // 16 = 4 crops of 201 frames fit
-        window_size=4, num_mel_bins=16, spec_size=64, patch_size=4, patch_stride=(4, 4), patch_embeds_hidden_size=16,
+    audio = ClapAudioConfig(  # spec_size // num_mel_bins is the freq ratio: 128 // 16 = 8 crops of 601 frames fit
+        window_size=4, num_mel_bins=16, spec_size=128, patch_size=4, patch_stride=(4, 4), patch_embeds_hidden_size=16,
         hidden_size=32, depths=[1, 1], num_attention_heads=[2, 2], enable_fusion=False, projection_dim=32,
     )
     config = ClapConfig(text_config=text.to_dict(), audio_config=audio.to_dict(), projection_dim=32)
     extractor = ClapFeatureExtractor(
-        feature_size=16, sampling_rate=16000, hop_length=160, max_length_s=2, fft_window_size=400, frequency_max=8000,
-        truncation="rand_trunc", padding="repeatpad",
+        feature_size=16, sampling_rate=16000, hop_length=160, max_length_s=6, fft_window_size=400, frequency_max=8000,
+        truncation="rand_trunc", padding="repeatpad",  # the examples fit whole; longer clips: a random crop, as CLAP's
     )
     save(folder, ClapModel(config), ClapProcessor(feature_extractor=extractor, tokenizer=tokenizer))
 
@@ -93,6 +93,7 @@ TASK = Task(
     prepare=prepare,
     present=present,
     run=run,
+    batchable=True,  # every clip becomes features of one shape: any clips share a batch
     examples=(
         ("assets/chirp.wav", "a rising tone, speech, a dog barking"),
         ("assets/speech_short.wav", "a man speaking, music, rain"),

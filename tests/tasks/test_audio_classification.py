@@ -4,7 +4,7 @@ import soundfile as sf
 from gradio_client import handle_file
 
 from runtime.errors import UserError
-from tasks.audio_classification import LABELS, prepare, present
+from tasks.audio_classification import LABELS, batch_group, prepare, present
 
 API = "/audio_classification"
 
@@ -25,6 +25,21 @@ def test_prepare_refuses_missing_and_empty_audio(tmp_path):
 
 def test_present_maps_labels_to_scores():
     assert present([{"label": "dog", "score": 0.7}, {"label": "cat", "score": 0.3}]) == ({"dog": 0.7, "cat": 0.3},)
+
+
+def test_clips_of_other_lengths_share_a_batch_only_where_the_model_cannot_see_the_padding(tiny, asset):
+    from types import SimpleNamespace
+
+    from transformers import ASTFeatureExtractor, Wav2Vec2FeatureExtractor, pipeline
+
+    short, longer = prepare(asset("chirp.wav")), prepare(asset("speech_short.wav"))
+    no_mask = pipeline("audio-classification", model=tiny("audio-classification"))  # wav2vec2, no attention mask
+    assert batch_group(no_mask, short) == len(short.inputs["raw"]) != batch_group(no_mask, longer)
+    assert batch_group(no_mask, short) == batch_group(no_mask, prepare(asset("chirp.wav")))  # one length: one group
+    masked = SimpleNamespace(feature_extractor=Wav2Vec2FeatureExtractor(return_attention_mask=True))
+    fixed = SimpleNamespace(feature_extractor=ASTFeatureExtractor())  # every clip becomes 1,024 frames
+    for pipe in (masked, fixed):
+        assert batch_group(pipe, short) is None and batch_group(pipe, longer) is None
 
 
 def test_end_to_end_ranked_labels(client, tiny, asset):
