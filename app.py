@@ -12,20 +12,22 @@ if __name__ == "__main__":  # a server's start-up: no garbage collection passes 
 import gradio as gr
 from starlette.middleware import Middleware
 
-from runtime import extras, zerogpu
-from runtime.api import LeanAPI
+from runtime import zerogpu
 from runtime.batching import Batcher, BatchSettings
 from runtime.config import Config
-from runtime.errors import UserError
 from runtime.devices import DeviceManager
 from runtime.media import trust_example_assets
 from runtime.models import ModelCache, limit_malloc_arenas
 from runtime.page_cache import PageCache
-from runtime.serve import make_handler, plain_input_errors, polite_queue
+from runtime.runner import Runner
+from runtime.serve import polite_queue
 from runtime.sessions import lean_sessions
-from runtime.spec import Task
 from runtime.startup import collecting, deferred_render, schemas_once, serve, signatures_once
 from tasks import REGISTRY
+from web import deep_link
+from web.api import LeanAPI
+from web.panels import PANELS
+from web.tab import build_tab
 
 INTRO = (
     "# Pipeline Playground\n"
@@ -43,21 +45,6 @@ SHORTCUTS_JS = """() => {
     if (run) { event.preventDefault(); run.click(); }
   });
 }"""
-
-
-def copy_link_js(task: Task) -> str:
-    """Puts this tab's deep link (current model included) in the address bar and on the clipboard."""
-    return f"""(model) => {{
-  const url = new URL(window.location.href);
-  url.search = "";
-  url.searchParams.set("task", {task.name!r});
-  if (model) url.searchParams.set("model", model);
-  window.history.replaceState(null, "", url);
-  if (navigator.clipboard) navigator.clipboard.writeText(url.toString()).catch(() => {{}});
-  return [];
-}}"""
-
-
 ZEROGPU_NO_LEAN_API = ("This Space runs on ZeroGPU, which gives GPU time per visitor through Gradio's queue: "
                       "use /gradio_api/call/<task> instead of /api/<task>.")
 
@@ -74,7 +61,7 @@ def build_demo(
     schemas_once()  # one JSON schema per data model, not per component (runtime/startup.py)
     signatures_once()  # each component's __init__ signature read once, not per block and render (runtime/startup.py)
     groups = REGISTRY.by_modality()
-    pickers, task_tabs, api = {}, {}, LeanAPI(off=ZEROGPU_NO_LEAN_API if zerogpu.enabled() else None)
+    tabs, task_tabs, api = {}, {}, LeanAPI(off=ZEROGPU_NO_LEAN_API if zerogpu.enabled() else None)
     # gradio's telemetry (a thread calling home at start and launch) only when the host asks for it
     analytics = os.environ.get("GRADIO_ANALYTICS_ENABLED", "").lower() == "true"
     with deferred_render(), gr.Blocks(title="Pipeline Playground", analytics_enabled=analytics) as demo:
@@ -82,177 +69,20 @@ def build_demo(
         with gr.Tabs(elem_id="modalities") as modality_tabs:
             for modality, tasks in groups.items():
                 with gr.Tab(modality, id=modality.lower(), elem_id=f"tab-modality-{modality.lower()}"):
-                    with gr.Tabs() as task_tabs[modality]:
+                    with gr.Tabs() as task_tabs[modality.lower()]:
                         for task in tasks:
                             with gr.Tab(task.title, id=task.name, elem_id=f"tab-{task.name}"):
-                                pickers[task.name] = build_tab(task, config, models, batcher, api)
-
-        def open_deep_link(request: gr.Request):
-            """`/?task=<name>&model=<id>` opens that tab with that model."""
-            found = extras.deep_link(REGISTRY, list(groups), dict(request.query_params or {}), config.choices)
-            if found.get("warning"):
-                gr.Warning(found["warning"])
-            modality = found.get("modality")
-            return (
-                gr.Tabs(selected=modality) if modality else gr.update(),
-                *[gr.Tabs(selected=found["task"]) if m.lower() == modality else gr.update() for m in groups],
-                *[gr.Dropdown(value=found["model"]) if name == found.get("task") and "model" in found
-                  else gr.update() for name in pickers],
-            )
-
-        demo.load(open_deep_link, None, [modality_tabs, *task_tabs.values(), *pickers.values()],
-                  api_visibility="private")
+                                tab = build_tab(task, config, Runner(task, config, models, batcher), batcher)
+                                for panel in PANELS:
+                                    panel.attach(tab)
+                                tab.wire(api)
+                                tabs[task.name] = tab
+        deep_link.attach(demo, REGISTRY, config.choices, modality_tabs, task_tabs,
+                         {name: tab.model for name, tab in tabs.items()})
         demo.load(None, js=SHORTCUTS_JS)
-    demo.lean_api = api  # POST /api/<task>, served through launch(app_kwargs=web_app_parts(demo)), runtime/api.py
+    demo.tabs = tabs  # task name -> its built Tab (web/tab.py): widgets and names, for tests and tools
+    demo.lean_api = api  # POST /api/<task>, served through launch(app_kwargs=web_app_parts(demo)), web/api.py
     return demo
-
-
-def build_tab(
-    task: Task, config: Config, models: ModelCache, batcher: Batcher, api: LeanAPI | None = None
-) -> gr.Dropdown:
-    """One task's tab: picker, inputs, parameters, Run, outputs; then code, compare and batch. Returns the picker."""
-    choices = config.choices(task)
-    picker_choices = [(c.display, c.id) for c in choices]
-    if task.description:
-        gr.Markdown(task.description)
-    with gr.Row():
-        with gr.Column():
-            with gr.Row():
-                model = gr.Dropdown(
-                    choices=picker_choices, value=choices[0].id, label="Model", scale=5,
-                    allow_custom_value=config.allow_any_model, elem_id=f"{task.name}-model",
-                    info="Type any Hub id" if config.allow_any_model else None,
-                )
-                link = gr.Button("Copy link", size="sm", scale=1, min_width=90, elem_id=f"{task.name}-link")
-            info = gr.Markdown(describe_model(config, task, choices[0].id), elem_id=f"{task.name}-model-info")
-            inputs = list(task.inputs())
-            plain_input_errors(inputs)
-            with gr.Accordion("Parameters", open=False, elem_id=f"{task.name}-params") as accordion:
-                params = list(task.params())
-            plain_input_errors(params)  # a value that is not one of a Radio's or Dropdown's choices, said plainly
-            accordion.visible = bool(params)
-            run = gr.Button("Run  (Ctrl+Enter)", variant="primary", elem_id=f"{task.name}-run")
-            stop = gr.Button("Stop", variant="stop", elem_id=f"{task.name}-stop") if task.streams else None
-        with gr.Column():
-            outputs = build_outputs(task, inputs)
-            status = gr.Markdown(elem_id=f"{task.name}-status")
-            with gr.Accordion("Raw JSON", open=False):
-                raw = gr.JSON(label="Pipeline output", elem_id=f"{task.name}-json")
-    if task.examples:
-        gr.Examples([list(row) for row in task.examples], inputs=inputs, label="Examples")
-    with gr.Accordion("Reproduce in code", open=False, elem_id=f"{task.name}-code-panel"):
-        code = gr.Code(
-            "# Run the tab: the transformers code for that run shows here.", language="python",
-            buttons=["copy"], interactive=False, elem_id=f"{task.name}-code",
-        )
-
-    handler = make_handler(task, config, models, batcher)
-    on_gpu = dict(concurrency_id=zerogpu.concurrency_id())  # ZeroGPU: all GPU work shares one queue
-    fed_back = outputs if task.outputs_as_inputs else []  # e.g. the chat so far
-    settings = queue_settings(task, config, batcher)
-    event = run.click(
-        zerogpu.gpu(handler), [model, *inputs, *params, *fed_back], [*outputs, raw, status], api_name=task.api_name,
-        **settings,
-    )
-    if api is not None:  # the lean JSON route (runtime/api.py)
-        api.add(task.api_name, zerogpu.gpu(handler), [model, *inputs, *params, *fed_back], task.streams,
-                settings["concurrency_id"], settings["concurrency_limit"])
-    if stop:  # Stop cancels the event; gradio then closes the handler's generator, which ends generation
-        stop.click(None, None, None, cancels=[event], api_visibility="private")
-    event.success(make_code(task, config, models), [model, *inputs, *params], code, api_visibility="private")
-    model.change(lambda m: describe_model(config, task, m), model, info, api_visibility="private")
-    link.click(None, [model], None, js=copy_link_js(task))
-
-    with gr.Accordion("Compare two models", open=False, elem_id=f"{task.name}-compare-panel"):
-        other = choices[1].id if len(choices) > 1 else choices[0].id
-        with gr.Row():
-            model_b = gr.Dropdown(
-                choices=picker_choices, value=other, label="Compare with", scale=5,
-                allow_custom_value=config.allow_any_model, elem_id=f"{task.name}-compare-model",
-            )
-            compare = gr.Button("Compare", size="sm", scale=1, min_width=90, elem_id=f"{task.name}-compare")
-        sides = []
-        with gr.Row():
-            for side in ("a", "b"):
-                with gr.Column():
-                    built = [*build_outputs(task, inputs), gr.JSON(label="Pipeline output", visible=False), gr.Markdown()]
-                    for i, component in enumerate(built):  # the builder's elem_ids are the main outputs'
-                        component.elem_id = f"{task.name}-compare-{side}-{i}"
-                    sides += built
-    compare.click(
-        zerogpu.gpu(extras.make_compare(handler, len(outputs) + 2)), [model, model_b, *inputs, *params], sides,
-        api_name=f"{task.api_name}_compare", api_visibility="undocumented", **on_gpu,
-    )
-
-    kind = extras.batch_kind(inputs)
-    if kind:
-        with gr.Accordion(f"Batch: many {'texts' if kind == 'text' else 'images'} at once", open=False,
-                          elem_id=f"{task.name}-batch-panel"):
-            files = gr.File(
-                label="A .txt (one text a line) or .csv (a 'text' column)" if kind == "text" else "Images",
-                file_count="multiple", file_types=[".txt", ".csv"] if kind == "text" else ["image"],
-                elem_id=f"{task.name}-batch-files",
-            )
-            batch = gr.Button("Run batch", elem_id=f"{task.name}-batch-run")
-            table = gr.Dataframe(label="Results", interactive=False, elem_id=f"{task.name}-batch-table")
-            download = gr.File(label="Results as CSV", elem_id=f"{task.name}-batch-csv")
-        batch.click(
-            zerogpu.gpu(extras.make_batch(handler, kind)), [model, files, *params], [table, download],
-            api_name=f"{task.api_name}_batch", api_visibility="undocumented", **on_gpu,
-        )
-    return model
-
-
-def queue_settings(task: Task, config: Config, batcher: Batcher) -> dict:
-    """Batched tasks let enough requests in to fill a batch while one runs; the others share one limit.
-    On ZeroGPU all GPU work shares one queue instead."""
-    if batcher.merges(task):
-        settings = {"concurrency_limit": 2 * config.batch_size, "concurrency_id": f"{task.name}-batched"}
-    else:
-        settings = {"concurrency_limit": config.concurrency, "concurrency_id": "model"}  # one cap on unbatched work
-    if zerogpu.enabled():
-        settings["concurrency_id"] = zerogpu.concurrency_id()
-    return settings
-
-
-def build_outputs(task: Task, inputs: list) -> list:
-    """The task's output widgets; a builder that takes parameters gets the input widgets (as on main)."""
-    import inspect
-
-    return list(task.outputs(*inputs) if inspect.signature(task.outputs).parameters else task.outputs())
-
-
-def describe_model(config: Config, task: Task, model_id: str) -> str:
-    """The line next to the picker: size, architecture, licence (from disk or the Hub cache only)."""
-    from runtime.model_info import model_info
-
-    try:
-        return model_info(config.resolve(task, model_id)).markdown()
-    except UserError as error:
-        return f"⚠️ {error}"
-
-
-def make_code(task: Task, config: Config, models: ModelCache):
-    """The 'Reproduce in code' text for the current model, inputs, parameters and device."""
-    import inspect
-
-    from runtime.snippets import SnippetContext, files_of, snippet
-
-    wants_limits = "limits" in inspect.signature(task.prepare).parameters
-
-    def code(model_id, *values):
-        try:
-            choice = config.resolve(task, model_id)
-            call = task.prepare(*values, limits=config.limits) if wants_limits else task.prepare(*values)
-        except UserError:
-            return gr.update()  # the run already said what is wrong
-        placement = models.devices.placement(choice.device_map)
-        return snippet(SnippetContext(
-            task, choice.id, placement.pipeline_kwargs(), call, files_of(values), choice.revision,
-            choice.trust_remote_code,
-        ))
-
-    return code
 
 
 def parse_args(argv=None) -> argparse.Namespace:
@@ -311,7 +141,7 @@ def main(argv=None) -> None:
 
 def web_app_parts(demo: gr.Blocks, queue_size: int | None = None) -> dict:
     """What this app adds to gradio's web app, for launch(app_kwargs=...): the lean JSON API (POST /api/<task>,
-    runtime/api.py) and the page rendered once and sent compressed (runtime/page_cache.py)."""
+    web/api.py) and the page rendered once and sent compressed (runtime/page_cache.py)."""
     return {"routes": [demo.lean_api.route(queue_size)], "middleware": [Middleware(PageCache)]}
 
 

@@ -131,16 +131,25 @@ def module_path(task: Task) -> str:
 
 
 def files_of(values) -> tuple[str, ...]:
-    """The file paths among a tab's input values (uploads arrive as paths), in order."""
+    """The file paths among a tab's input values (uploads arrive as paths, also inside a multimodal message or a
+    conversation's content blocks), in order."""
     found = []
-    for value in values:
-        if isinstance(value, dict) and "files" in value:  # a multimodal message: its text and its files
-            value = value["files"]
-        for item in value if isinstance(value, (list, tuple)) else (value,):
-            if isinstance(item, dict):  # gradio FileData-like values
-                item = item.get("path")
-            if isinstance(item, (str, Path)) and str(item) and _is_file(item):
-                found.append(str(item))
+
+    def walk(value):
+        if isinstance(value, dict):
+            path = value.get("path")
+            if isinstance(path, (str, Path)) and _is_file(path):
+                found.append(str(path))
+            else:
+                for inner in value.values():
+                    walk(inner)
+        elif isinstance(value, (list, tuple)):
+            for inner in value:
+                walk(inner)
+        elif isinstance(value, (str, Path)) and str(value) and _is_file(value):
+            found.append(str(value))
+
+    walk(list(values))
     return tuple(found)
 
 

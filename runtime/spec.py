@@ -1,7 +1,6 @@
 """The task spec: one small declarative object per task, and the registry that holds them all."""
 
 import importlib.util
-import inspect
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -38,25 +37,28 @@ class Limits:
 class Task:
     """Everything the app knows of a task: widgets, pure adapters and how to load its pipeline.
 
-    `prepare(*inputs, *params) -> Call` turns widget values into a pipeline call;
-    `present(result, *inputs, *params) -> tuple` turns the pipeline's result into output widget values.
-    Both are pure, and raise `UserError` for bad input.
+    Every value travels by name. `inputs()`, `params()` and `outputs()` build widgets as {name: component}; the
+    values of inputs and params (and, for a `conversation` task, the chat so far as `history`) reach
+    `prepare(**values, limits=...) -> Call`, which turns them into a pipeline call, and
+    `present(result, **values) -> {output name: value}`, which turns the pipeline's result into output values
+    (a conversation task answers the new chat as "history"). Both are pure, and raise `UserError` for bad input.
+    `run(pipe, call, progress)`, when given, calls the pipeline itself; `progress` may be None.
     """
 
     name: str  # the transformers pipeline task, e.g. "text-classification"
     title: str
     modality: str  # one of MODALITIES
     models: tuple[str, ...]  # curated Hub ids, the CPU-friendly default first
-    inputs: Callable[[], Sequence]  # builds the input widgets
-    outputs: Callable[..., Sequence]  # builds the rich output widgets; if it takes parameters, gets the input widgets
+    inputs: Callable[[], Mapping[str, Any]]  # builds the input widgets, {name: component}
+    outputs: Callable[[], Mapping[str, Any]]  # builds the rich output widgets, {name: component}
     prepare: Callable[..., Call]
-    present: Callable[..., tuple]
-    params: Callable[[], Sequence] = lambda: ()  # builds the parameter controls
-    examples: tuple[tuple, ...] = ()  # rows of input values
+    present: Callable[..., Mapping[str, Any]]
+    params: Callable[[], Mapping[str, Any]] = dict  # builds the parameter controls, {name: component}
+    examples: tuple[Mapping[str, Any], ...] = ()  # {input name: value}; inputs left out keep their default
     load: Callable | None = None  # (choice, placement) -> pipeline; None: transformers.pipeline(name, ...)
-    run: Callable[[Any, Call], Any] | None = None  # (pipe, call) -> result, or an iterator when `streams`
+    run: Callable[..., Any] | None = None  # (pipe, call, progress) -> result, or an iterator when `streams`
     streams: bool = False  # run yields partial results that are shown as they come
-    outputs_as_inputs: bool = False  # the rich outputs' current values follow the params as inputs (a chat's history)
+    conversation: bool = False  # a chat: the app keeps the conversation, handed in and answered as `history`
     batchable: bool = False  # concurrent calls may be merged into one batched pipeline call
     batch_group: Callable[[Any, Call], Any] | None = None  # (pipe, call) -> calls merge only within one group
     requires: tuple[str, ...] = ()  # importable packages the task needs beyond the design card's
@@ -64,6 +66,7 @@ class Task:
     check_architecture: bool = True  # refuse models whose architecture is not one of this task's
     tiny: tuple[TinyModel, ...] = ()
     description: str = ""
+    note: Callable[[Any, Call], str] | None = None  # (pipe, call) -> a word for the status line on how the input was read
     snippet: Callable[[Any], str] | None = None  # (SnippetContext) -> code, when runtime.snippets' generic one is wrong
 
     def __post_init__(self):
@@ -75,13 +78,9 @@ class Task:
         return self.name.replace("-", "_")
 
     def call(self, pipe, call: Call, progress=None):
-        """Runs one prepared call (an iterator of partial results when the task streams).
-
-        A `run` that takes `progress` gets the request's gr.Progress, e.g. to show each denoising step.
-        """
-        if self.run and progress is not None and "progress" in inspect.signature(self.run).parameters:
-            return self.run(pipe, call, progress=progress)
-        return self.run(pipe, call) if self.run else pipe(call.inputs, **call.kwargs)
+        """Runs one prepared call (an iterator of partial results when the task streams); `progress((done, total),
+        desc=...)` may be told how far it is, e.g. each denoising step."""
+        return self.run(pipe, call, progress) if self.run else pipe(call.inputs, **call.kwargs)
 
     def missing(self) -> str | None:
         """Why this task cannot run with the installed packages, or None. Imports nothing."""

@@ -2,6 +2,7 @@
 
 import importlib
 import logging
+import os
 import pkgutil
 
 from runtime.spec import Registry, Task
@@ -9,11 +10,15 @@ from runtime.spec import Registry, Task
 log = logging.getLogger(__name__)
 
 
-def discover() -> Registry:
+def discover(only: str | None = None) -> Registry:
+    """Every task module's TASK; `only` (default: $PLAYGROUND_TASKS), comma-separated task names, keeps just those:
+    a host's smaller app, or a developer's quick run of one tab."""
+    only = only if only is not None else os.environ.get("PLAYGROUND_TASKS", "")
+    wanted = {name.strip().replace("_", "-") for name in only.split(",") if name.strip()}
     tasks, left_out = [], {}
     for module in pkgutil.iter_modules(__path__):
-        if module.name.startswith("_"):  # helpers shared by several tasks
-            continue
+        if module.name.startswith("_") or (wanted and module.name.replace("_", "-") not in wanted):
+            continue  # helpers shared by several tasks, or a tab not asked for
         task: Task = importlib.import_module(f"{__name__}.{module.name}").TASK
         why = task.missing()
         if why:

@@ -20,30 +20,29 @@ TINY_CHAT_TEMPLATE = (  # ChatML with an <image> placeholder per image block, as
 
 
 def inputs():
-    return [
-        gr.Chatbot(label="Conversation", height=420, buttons=["copy"], elem_id="image-text-to-text-chat"),
-        gr.MultimodalTextbox(
+    return {
+        "message": gr.MultimodalTextbox(
             label="Message", file_types=["image"], file_count="multiple", sources=["upload"],
             placeholder="Add an image and ask about it…", elem_id="image-text-to-text-message",
         ),
-    ]
+    }
 
 
 def params():
-    return [
-        gr.Slider(1, 1024, value=128, step=1, label="Max new tokens", elem_id="image-text-to-text-max-new-tokens"),
-        gr.Slider(
-            0.0, 2.0, value=0.0, step=0.05, label="Temperature (0: greedy)", elem_id="image-text-to-text-temperature"
-        ),
-        gr.Slider(0.05, 1.0, value=1.0, step=0.05, label="Top p", elem_id="image-text-to-text-top-p"),
-    ]
+    return {
+        "max_new_tokens": gr.Slider(1, 1024, value=128, step=1, label="Max new tokens",
+                                    elem_id="image-text-to-text-max-new-tokens"),
+        "temperature": gr.Slider(0.0, 2.0, value=0.0, step=0.05, label="Temperature (0: greedy)",
+                                 elem_id="image-text-to-text-temperature"),
+        "top_p": gr.Slider(0.05, 1.0, value=1.0, step=0.05, label="Top p", elem_id="image-text-to-text-top-p"),
+    }
 
 
-def outputs(chat, message):
-    return [chat]  # the answer streams into the conversation itself
+def outputs():
+    return {}  # the answer streams into the conversation itself (the app's)
 
 
-def prepare(history, message, max_new_tokens=128, temperature=0.0, top_p=1.0, limits=Limits()):
+def prepare(message, max_new_tokens=128, temperature=0.0, top_p=1.0, history=None, limits=Limits()):
     """Gradio's messages (content blocks with file paths) -> the chat template's (image and text blocks)."""
     text, files = (message or {}).get("text", "").strip(), (message or {}).get("files") or []
     if not text and not files:
@@ -75,7 +74,7 @@ def path_of(file) -> str:
     return file if isinstance(file, str) else file["path"]
 
 
-def run(pipe, call):
+def run(pipe, call, progress=None):
     """Streams {"generated_text": answer so far}; closing it (Stop) closes the token stream, which ends generation."""
     from runtime.streaming import stream_text
 
@@ -88,11 +87,11 @@ def run(pipe, call):
             yield {"generated_text": text}  # a dict: the raw JSON view reads a bare string as JSON text
 
 
-def present(result, history, message, *_):
+def present(result, message, history=None, **_):
     answer = result["generated_text"]
     files = (message or {}).get("files") or []
     question = [*({"path": path_of(f)} for f in files), *([message["text"]] if message.get("text") else [])]
-    return ([*(history or []), {"role": "user", "content": question}, {"role": "assistant", "content": answer}],)
+    return {"history": [*(history or []), {"role": "user", "content": question}, {"role": "assistant", "content": answer}]}
 
 
 def build_tiny(folder):
@@ -151,9 +150,10 @@ TASK = Task(
     present=present,
     run=run,
     streams=True,
+    conversation=True,
     examples=(
-        ([], {"text": "What is in this picture?", "files": ["assets/chelsea.jpg"]}),
-        ([], {"text": "Describe this photo in one sentence.", "files": ["assets/astronaut.jpg"]}),
+        {"message": {"text": "What is in this picture?", "files": ["assets/chelsea.jpg"]}},
+        {"message": {"text": "Describe this photo in one sentence.", "files": ["assets/astronaut.jpg"]}},
     ),
     tiny=(TinyModel("tiny-llava", build_tiny),),
     description=(

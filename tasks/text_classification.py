@@ -8,7 +8,7 @@ from runtime.tiny import save, wordpiece_tokenizer
 
 
 def inputs():
-    return [gr.Textbox(label="Text", lines=4, placeholder="Type a sentence…", elem_id="text-classification-text")]
+    return {"text": gr.Textbox(label="Text", lines=4, placeholder="Type a sentence…", elem_id="text-classification-text")}
 
 
 SCORES = {  # function_to_apply: how the model's logits become scores
@@ -20,18 +20,18 @@ SCORES = {  # function_to_apply: how the model's logits become scores
 
 
 def params():
-    return [
-        gr.Slider(0, 50, value=5, step=1, label="Top k labels (0: all)", elem_id="text-classification-top-k"),
-        gr.Dropdown([(text, key) for key, text in SCORES.items()], value="default", label="Scores",
-                    elem_id="text-classification-scores"),
-    ]
+    return {
+        "top_k": gr.Slider(0, 50, value=5, step=1, label="Top k labels (0: all)", elem_id="text-classification-top-k"),
+        "scores": gr.Dropdown([(text, key) for key, text in SCORES.items()], value="default", label="Scores",
+                              elem_id="text-classification-scores"),
+    }
 
 
 def outputs():
-    return [gr.Label(label="Labels", elem_id="text-classification-labels")]
+    return {"labels": gr.Label(label="Labels", elem_id="text-classification-labels")}
 
 
-def prepare(text, top_k=5, scores="default"):
+def prepare(text, top_k=5, scores="default", limits=None):
     if not (text or "").strip():
         raise UserError("Type some text to classify.")
     if scores not in SCORES:
@@ -42,9 +42,9 @@ def prepare(text, top_k=5, scores="default"):
     return Call(text.strip(), kwargs)
 
 
-def present(result, *_):
+def present(result, **_):
     rows = result[0] if result and isinstance(result[0], list) else result
-    return ({row["label"]: row["score"] for row in rows},)
+    return {"labels": {row["label"]: row["score"] for row in rows}}
 
 
 def build_tiny(folder):
@@ -74,8 +74,8 @@ TASK = Task(
     prepare=prepare,
     present=present,
     examples=(
-        ("I love how easy this makes trying out models!",),
-        ("The demo crashed twice and the support never answered.",),
+        {"text": "I love how easy this makes trying out models!"},
+        {"text": "The demo crashed twice and the support never answered."},
     ),
     batchable=True,
     tiny=(TinyModel("tiny-bert-sentiment", build_tiny),),

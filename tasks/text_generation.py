@@ -21,35 +21,37 @@ MODES = {
 
 
 def inputs():
-    return [
-        gr.Textbox(label="Message (or text to continue)", lines=3, placeholder="Write a haiku about the sea.",
-                   elem_id="text-generation-message"),
-        gr.Textbox(label="System prompt (optional; chat models)", value="You are a helpful assistant.", lines=2,
-                   elem_id="text-generation-system"),
-    ]
+    return {
+        "message": gr.Textbox(label="Message (or text to continue)", lines=3, placeholder="Write a haiku about the sea.",
+                              elem_id="text-generation-message"),
+        "system": gr.Textbox(label="System prompt (optional; chat models)", value="You are a helpful assistant.",
+                             lines=2, elem_id="text-generation-system"),
+    }
 
 
 def params():
-    return [
-        gr.Slider(1, 1024, value=128, step=1, label="Max new tokens", elem_id="text-generation-max-new-tokens"),
-        gr.Checkbox(value=True, label="Sample (off: always the likeliest token)", elem_id="text-generation-do-sample"),
-        gr.Slider(0.05, 2.0, value=0.7, step=0.05, label="Temperature", elem_id="text-generation-temperature"),
-        gr.Slider(0, 200, value=50, step=1, label="Top k (0: off)", elem_id="text-generation-top-k"),
-        gr.Slider(0.05, 1.0, value=0.95, step=0.05, label="Top p", elem_id="text-generation-top-p"),
-        gr.Slider(1.0, 2.0, value=1.1, step=0.05, label="Repetition penalty", elem_id="text-generation-repetition-penalty"),
-        gr.Number(value=-1, precision=0, label="Seed (-1: random; same seed, same answer)", elem_id="text-generation-seed"),
-    ]
+    return {
+        "max_new_tokens": gr.Slider(1, 1024, value=128, step=1, label="Max new tokens",
+                                    elem_id="text-generation-max-new-tokens"),
+        "do_sample": gr.Checkbox(value=True, label="Sample (off: always the likeliest token)",
+                                 elem_id="text-generation-do-sample"),
+        "temperature": gr.Slider(0.05, 2.0, value=0.7, step=0.05, label="Temperature",
+                                 elem_id="text-generation-temperature"),
+        "top_k": gr.Slider(0, 200, value=50, step=1, label="Top k (0: off)", elem_id="text-generation-top-k"),
+        "top_p": gr.Slider(0.05, 1.0, value=0.95, step=0.05, label="Top p", elem_id="text-generation-top-p"),
+        "repetition_penalty": gr.Slider(1.0, 2.0, value=1.1, step=0.05, label="Repetition penalty",
+                                        elem_id="text-generation-repetition-penalty"),
+        "seed": gr.Number(value=-1, precision=0, label="Seed (-1: random; same seed, same answer)",
+                          elem_id="text-generation-seed"),
+    }
 
 
 def outputs():
-    return [
-        gr.Chatbot(label="Conversation", height=360, buttons=["copy"], elem_id="text-generation-chat"),
-        gr.Markdown(elem_id="text-generation-mode"),
-    ]
+    return {"mode": gr.Markdown(elem_id="text-generation-mode")}  # the conversation itself is the app's
 
 
 def prepare(message, system="", max_new_tokens=128, do_sample=True, temperature=0.7, top_k=50, top_p=0.95,
-            repetition_penalty=1.1, seed=-1, history=None, _mode=None):
+            repetition_penalty=1.1, seed=-1, history=None, limits=None):
     if not (message or "").strip():
         raise UserError("Type a message (or the start of a text for the model to continue).")
     if len(message) > MAX_PROMPT_CHARS:
@@ -80,7 +82,7 @@ def conversation(history) -> list[dict]:
     return turns
 
 
-def run(pipe, call):
+def run(pipe, call, progress=None):
     """Yields {mode, reply so far}; closing it (Stop, a closed tab) ends the generation thread."""
     kwargs = dict(call.kwargs)
     seed = kwargs.pop("seed")
@@ -110,13 +112,13 @@ def run(pipe, call):
         yield {"mode": mode, "reply": reply}
 
 
-def present(result, message, system, *rest):
-    history = conversation(rest[-2]) if len(rest) >= 2 else []
+def present(result, message, history=None, **_):
     if result["mode"] == "chat":
-        chat = [*history, {"role": "user", "content": message.strip()}, {"role": "assistant", "content": result["reply"]}]
+        chat = [*conversation(history), {"role": "user", "content": message.strip()},
+                {"role": "assistant", "content": result["reply"]}]
     else:  # a completion continues the text: show it whole
         chat = [{"role": "user", "content": message.strip()}, {"role": "assistant", "content": message.strip() + result["reply"]}]
-    return chat, MODES[result["mode"]]
+    return {"history": chat, "mode": MODES[result["mode"]]}
 
 
 TASK = Task(
@@ -131,11 +133,11 @@ TASK = Task(
     present=present,
     run=run,
     streams=True,
-    outputs_as_inputs=True,
+    conversation=True,
     examples=(
-        ("Write a haiku about the sea.", "You are a helpful assistant."),
-        ("Explain in two sentences what a tokenizer does.", "You are a patient teacher."),
-        ("Once upon a time, in a small village by the river,", ""),
+        {"message": "Write a haiku about the sea.", "system": "You are a helpful assistant."},
+        {"message": "Explain in two sentences what a tokenizer does.", "system": "You are a patient teacher."},
+        {"message": "Once upon a time, in a small village by the river,", "system": ""},
     ),
     tiny=(TinyModel("tiny-gpt2-chat", causal_lm), TinyModel("tiny-gpt2-plain", lambda folder: causal_lm(folder, chat=False))),
     description="Chat with an instruct model (system prompt + history) or let a plain model continue your text. "

@@ -82,3 +82,33 @@ def client(served):
 @pytest.fixture
 def asset():
     return lambda name: str(ASSETS / name)
+
+
+@pytest.fixture(scope="session")
+def predict(served, client):
+    """predict(task, **values) -> {output name: value}: one Run through Gradio's API, every value by name
+    (the API's parameter names are the task's input and parameter names, plus "model" and, on a chat, "history").
+    The answer holds the task's outputs by name, then "raw", "status" and "code"."""
+
+    def call(task: str, **values) -> dict:
+        tab = served[0].tabs[REGISTRY[task].name]
+        answer = client.predict(api_name=f"/{tab.task.api_name}", **values)
+        return dict(zip(tab.output_names, answer, strict=True))
+
+    return call
+
+
+@pytest.fixture(scope="session")
+def call_event(served, client):
+    """call_event(api_name, **values) -> the answer tuple of an undocumented event (Compare, Batch), its values given
+    by name; gradio_client takes keywords only for documented endpoints, so they are put in the event's order here."""
+
+    def call(api_name: str, **values):
+        fn = next(f for f in served[0].fns.values() if f.api_name == api_name)
+        unknown = set(values) - set(fn.input_keyword_names)
+        assert not unknown, f"{api_name} takes no {sorted(unknown)}; it takes {fn.input_keyword_names}"
+        ordered = [values.get(name, block.value if not callable(block.value) else None)
+                   for name, block in zip(fn.input_keyword_names, fn.inputs, strict=True)]
+        return client.predict(*ordered, api_name=f"/{api_name}")
+
+    return call

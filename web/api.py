@@ -1,17 +1,17 @@
-"""The lean JSON API: `POST /api/<task>` runs a tab's own handler without Gradio's queue, session or event stream.
+"""The lean JSON API: `POST /api/<task>` runs a tab's own runner without Gradio's queue, session or event stream.
 
 Gradio's API (`/gradio_api/call/<task>`) costs ~5-15 ms of the server's CPU per request (session, queue, event
-stream, a thread hop per widget); on a small model that is most of the work. This route takes the same values, in
-the same order, as a plain JSON body and answers with the pipeline's raw result:
+stream, a thread hop per widget); on a small model that is most of the work. This route takes the same values, by
+the same names, as a plain JSON object and answers with the pipeline's raw result:
 
-    POST /api/text_classification   {"data": ["<model>", "I love it", 2]}
+    POST /api/text_classification   {"model": "<model>", "text": "I love it", "top_k": 2}
     200 {"result": [{"label": "POSITIVE", "score": 0.98}, ...], "status": "**<model>** · cpu · ..."}
     400 {"error": "Type some text to classify."}      a sentence, as the tab would show it
     503 {"error": "The server is busy: ..."}           more requests waiting than --queue-size
 
-Values left off the end take the tab's defaults; a null model is the tab's first model. Files (images, audio,
+Values left out take the tab's defaults; a missing or null model is the tab's first model. Files (images, audio,
 video) are sent as data URLs, `"data:image/png;base64,..."`; paths and URLs are refused, so a caller can never make
-the server read its own files or fetch a URL. It is the tab's very handler (model policy, limits, batching, errors),
+the server read its own files or fetch a URL. It is the tab's very runner (model policy, limits, batching, errors),
 under the same concurrency limits as the queue: batched tasks 2 x batch size at once, all others `--concurrency`
 together, and at most `--queue-size` more waiting.
 """
@@ -26,7 +26,9 @@ from pathlib import Path
 
 import gradio as gr
 
-from .serve import BUSY
+from runtime.serve import BUSY
+
+from .errors import said_plainly
 
 log = logging.getLogger(__name__)
 FILE_WIDGETS = (gr.Image, gr.Audio, gr.Video, gr.File)
@@ -60,11 +62,10 @@ class Gate:
 
 @dataclass
 class Endpoint:
-    """One tab's handler, the widgets whose values it takes (model picker first), and what limits it."""
+    """One tab's runner, the widgets whose values it takes by name, and what limits it."""
 
-    handler: object
-    widgets: list
-    streams: bool
+    runner: object
+    widgets: dict  # value name -> widget ("model" for the picker)
     concurrency_id: str
     limit: int
     gate: Gate | None = None  # set by route()
@@ -78,9 +79,11 @@ class LeanAPI:
         self.off = off  # why this server has no lean route (every request is answered 404 with it), or None
         self._files = Path(tempfile.mkdtemp(prefix="playground-api-"))
 
-    def add(self, api_name: str, handler, widgets: list, streams: bool, concurrency_id: str, limit: int) -> None:
+    def add(self, tab) -> None:
+        """A built tab's endpoint (web/tab.py Tab): its runner, its widgets by name, its queue settings."""
         if not self.off:
-            self.endpoints[api_name] = Endpoint(handler, widgets, streams, concurrency_id, limit)
+            self.endpoints[tab.task.api_name] = Endpoint(
+                tab.runner, tab.values, tab.settings["concurrency_id"], tab.settings["concurrency_limit"])
 
     def route(self, queue_size: int | None = None):
         """`POST /api/{api_name}`, for the server's FastAPI app: `demo.launch(app_kwargs={"routes": [route]})`.
@@ -102,7 +105,7 @@ class LeanAPI:
                             media_type="application/json")
 
         async def run(api_name: str, request: Request):
-            """Run a task tab's pipeline: body {"data": [model, *inputs, *parameters]} (see the README's API)."""
+            """Run a task tab's pipeline: body {"model": ..., "<input>": ..., "<parameter>": ...} (README's API)."""
             limit = request.app.get_blocks().max_file_size
             most = BODY_FILES * limit * 4 // 3 + 2**20 if limit else None  # base64 is 4/3 of the bytes, plus text
             body = bytearray()
@@ -126,25 +129,22 @@ class LeanAPI:
         endpoint = self.endpoints.get(api_name)
         if endpoint is None:
             return 404, {"error": f"No task {api_name!r} here. Tasks: {', '.join(sorted(self.endpoints))}."}
-        data = body.get("data") if isinstance(body, dict) else None
-        if not isinstance(data, list):
-            return 400, {"error": 'Send a JSON object {"data": [model, ...inputs, ...parameters]}.'}
-        if len(data) > len(endpoint.widgets):
-            return 400, {"error": f"{api_name} takes at most {len(endpoint.widgets)} values (model, inputs, "
-                                  f"parameters); {len(data)} were sent."}
+        if not isinstance(body, dict):
+            return 400, {"error": f'Send a JSON object of named values, e.g. {{"model": ..., "{next(iter(endpoint.widgets.keys() - {"model"}), "text")}": ...}}.'}
+        unknown = sorted(body.keys() - endpoint.widgets.keys())
+        if unknown:
+            return 400, {"error": f"{api_name} takes no value named {', '.join(map(repr, unknown))}; it takes "
+                                  f"{', '.join(endpoint.widgets)}."}
         made: list[Path] = []  # files written for this request, removed when it is answered
         try:
-            values = []
-            for i, widget in enumerate(endpoint.widgets):
-                value = data[i] if i < len(data) else _default(widget)
-                if i == 0:  # the model: the handler checks it against the server's policy, in a sentence
-                    values.append(_default(widget) if value is None else value)
+            values = {}
+            for name, widget in endpoint.widgets.items():
+                value = body.get(name)
+                if name == "model":  # checked against the server's policy by the runner, in a sentence
                     continue
-                values.append(self._value(widget, value, made, max_file_size))
-            with endpoint.gate:
-                outputs = endpoint.handler(*values)
-                if endpoint.streams:  # a generator of ever longer answers: the last is the whole one
-                    *_, outputs = outputs
+                values[name] = self._value(widget, value if name in body else _default(widget), made, max_file_size)
+            with endpoint.gate, said_plainly(api_name):
+                result = endpoint.runner.run(body.get("model"), values)
         except Busy:
             return 503, {"error": BUSY}
         except gr.Error as error:
@@ -155,8 +155,7 @@ class LeanAPI:
         finally:
             for path in made:
                 path.unlink(missing_ok=True)
-        *_, raw, status = outputs
-        return 200, {"result": raw, "status": status}
+        return 200, {"result": result.raw, "status": result.status}
 
     def _value(self, widget, value, made: list[Path], max_file_size: int | None):
         """What the handler gets for `widget`, as gradio's own preprocessing would give it."""

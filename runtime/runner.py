@@ -1,0 +1,141 @@
+"""One request of a task, by name from start to end: model policy, cached model, prepare, pipeline, present."""
+
+import contextlib
+import time
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from .batching import Batcher
+from .config import Config, ModelChoice
+from .devices import Placement
+from .errors import UserError
+from .models import ModelCache
+from .spec import Call, Task
+
+
+@dataclass(frozen=True)
+class Result:
+    """What one run answers: the output values by name, the raw result, the status line, and the call made."""
+
+    outputs: Mapping[str, Any]  # output name -> value, as present() gave them ("history" for a conversation)
+    raw: Any  # the pipeline's result as JSON
+    status: str  # the status line: model, placement, load and inference time, how the input was read
+    call: Call  # the pipeline call that was made
+    model: ModelChoice
+    placement: Placement
+    values: Mapping[str, Any]  # the named values the run was asked with
+
+
+class Runner:
+    """Runs one task's requests. `run(model, values)` answers a Result; a streaming task's `stream(model, values)`
+    yields one Result per partial answer. Bad input raises UserError; the web layer says it to the person."""
+
+    def __init__(self, task: Task, config: Config, models: ModelCache, batcher: Batcher | None = None):
+        self.task, self.config, self.models, self.batcher = task, config, models, batcher
+
+    def run(self, model_id: str | None, values: Mapping[str, Any], progress: Callable | None = None) -> Result:
+        if self.task.streams:
+            last = None
+            for last in self.stream(model_id, values, progress):
+                pass
+            return last
+        choice, loaded, call = self._start(model_id, values, progress)
+        begin = time.perf_counter()
+        if self.batcher is not None:
+            result = self.batcher.call(self.task, loaded.pipe, call, progress)
+        else:
+            result = self.task.call(loaded.pipe, call, progress)
+        return self._answer(result, values, choice, loaded, call, time.perf_counter() - begin)
+
+    def stream(self, model_id: str | None, values: Mapping[str, Any], progress: Callable | None = None
+               ) -> Iterator[Result]:
+        """Closing this iterator (Stop, a closed page) closes the task's, which ends generation."""
+        if not self.task.streams:
+            yield self.run(model_id, values, progress)
+            return
+        choice, loaded, call = self._start(model_id, values, progress)
+        begin = time.perf_counter()
+        with contextlib.closing(self.task.call(loaded.pipe, call, progress)) as partials:
+            for partial in partials:
+                yield self._answer(partial, values, choice, loaded, call, time.perf_counter() - begin)
+
+    def _start(self, model_id, values, progress):
+        choice = self.config.resolve(self.task, model_id)
+        if progress is not None and not self.models.is_loaded(self.task, choice):
+            progress(0, desc=f"Loading {choice.display}…")
+        loaded = self.models.get(self.task, choice)
+        return choice, loaded, self.task.prepare(**values, limits=self.config.limits)
+
+    def _answer(self, result, values, choice, loaded, call, seconds) -> Result:
+        line = status_line(choice.display, loaded, seconds) + truncation_note(loaded.pipe, call)
+        note = self.task.note(loaded.pipe, call) if self.task.note else ""
+        if note:
+            line += f" · {note}"
+        outputs = self.task.present(result, **values)
+        return Result(outputs, jsonable(result), line, call, choice, loaded.placement, values)
+
+
+def named_values(task: Task, given: Mapping[str, Any], defaults: Mapping[str, Any]) -> dict[str, Any]:
+    """The values a run takes, by name: those given, the defaults for the rest; an unknown name is refused."""
+    unknown = sorted(set(given) - set(defaults))
+    if unknown:
+        raise UserError(f"{task.title} takes no value named {', '.join(map(repr, unknown))}; it takes "
+                        f"{', '.join(defaults)}.")
+    return {**defaults, **given}
+
+
+def status_line(model: str, loaded, seconds: float) -> str:
+    load = f"loaded in {loaded.load_seconds:.2f} s" if loaded.load_seconds else "from cache"
+    return f"**{model}** · {loaded.placement} · model {load} · inference {seconds * 1000:.0f} ms"
+
+
+# pipelines that cut a text to the model's window on their own, without a `truncation` argument
+ALWAYS_TRUNCATE = ("TokenClassificationPipeline", "ZeroShotClassificationPipeline")
+
+
+def truncation_note(pipe, call: Call) -> str:
+    """Tells the user when their text (or one of their texts) was longer than the model's window and only its start
+    was read."""
+    tokenizer = getattr(pipe, "tokenizer", None)
+    limit = getattr(tokenizer, "model_max_length", None)
+    text = call.inputs
+    tokenize_kwargs = call.kwargs.get("tokenize_kwargs")  # feature extraction hands truncation to its tokenizer
+    truncates = (call.kwargs.get("truncation") or (isinstance(tokenize_kwargs, dict) and tokenize_kwargs.get("truncation"))
+                 or (type(pipe).__name__ in ALWAYS_TRUNCATE and "stride" not in call.kwargs))
+    texts = [text] if isinstance(text, str) else text if isinstance(text, list) and all(isinstance(t, str) for t in text) else []
+    if not (truncates and texts and limit and limit < 1_000_000):
+        return ""
+    long = [t for t in texts if len(t) > limit]  # a token covers at least one character: the others fit the window
+    counts = [len(tokenizer(t, truncation=False, verbose=False)["input_ids"]) for t in long]
+    cut = [n for n in counts if n > limit]
+    if not cut:
+        return ""
+    if isinstance(text, str):
+        return f" · input cut to the model's first {limit} of {cut[0]} tokens"
+    return f" · {len(cut)} of {len(texts)} inputs cut to the model's first {limit} tokens (the longest has {max(cut)})"
+
+
+def jsonable(value: Any, depth: int = 0) -> Any:
+    """The raw pipeline result as JSON: arrays and images summarised, not dumped."""
+    if isinstance(value, dict):
+        return {str(k): jsonable(v, depth + 1) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [jsonable(v, depth + 1) for v in value]
+    if isinstance(value, (str, int, bool)) or value is None:
+        return value
+    if isinstance(value, float):
+        return round(float(value), 6)  # float(): numpy's float64 is a float, and round() keeps it numpy
+    if isinstance(value, np.generic):
+        return jsonable(value.item(), depth)
+    if hasattr(value, "detach"):  # a torch tensor
+        value = value.detach().float().cpu().numpy()
+    if isinstance(value, np.ndarray):
+        if value.size <= 16:
+            return jsonable(value.tolist(), depth)
+        return {"array": list(value.shape), "dtype": str(value.dtype), "min": float(value.min()), "max": float(value.max())}
+    if hasattr(value, "size") and hasattr(value, "mode"):  # a PIL image
+        return {"image": list(value.size), "mode": value.mode}
+    return repr(value)[:200]

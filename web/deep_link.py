@@ -1,0 +1,46 @@
+"""Deep links: `/?task=<name>&model=<id>` opens that tab with that model picked."""
+
+from collections.abc import Callable, Mapping
+
+import gradio as gr
+
+from runtime.spec import Task
+
+
+def deep_link(tasks: Mapping[str, Task], query: Mapping[str, str], choices: Callable) -> dict:
+    """What a query selects: {"modality": id, "task": name, "model": id}, or a "warning"."""
+    name = (query.get("task") or "").strip()
+    if not name:
+        return {}
+    try:
+        task = tasks[name]
+    except KeyError:
+        return {"warning": f"There is no '{name}' tab here. Tabs: {', '.join(sorted(tasks))}."}
+    found = {"modality": task.modality.lower(), "task": task.name}
+    model = (query.get("model") or "").strip()
+    if model:
+        offered = {key: c.id for c in choices(task) for key in (c.id, c.label) if key}
+        if model in offered:
+            found["model"] = offered[model]
+        else:
+            found["warning"] = f"The {task.title} tab does not offer '{model}'; showing its default model."
+    return found
+
+
+def attach(demo: gr.Blocks, tasks: Mapping[str, Task], choices: Callable, modality_tabs: gr.Tabs,
+           task_tabs: Mapping[str, gr.Tabs], pickers: Mapping[str, gr.Dropdown]) -> None:
+    """On page load, select what the link names; `task_tabs` by lower-case modality, `pickers` by task name."""
+
+    def open_deep_link(request: gr.Request):
+        found = deep_link(tasks, dict(request.query_params or {}), choices)
+        if found.get("warning"):
+            gr.Warning(found["warning"])
+        if "modality" not in found:
+            return {}
+        shown = {modality_tabs: gr.Tabs(selected=found["modality"]),
+                 task_tabs[found["modality"]]: gr.Tabs(selected=found["task"])}
+        if "model" in found:
+            shown[pickers[found["task"]]] = gr.Dropdown(value=found["model"])
+        return shown
+
+    demo.load(open_deep_link, None, [modality_tabs, *task_tabs.values(), *pickers.values()], api_visibility="private")

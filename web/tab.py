@@ -1,0 +1,167 @@
+"""One task's tab: its widgets by name, the runner behind them, and the Run and Stop events."""
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+import gradio as gr
+
+from runtime import zerogpu
+from runtime.batching import Batcher
+from runtime.config import Config
+from runtime.errors import UserError
+from runtime.runner import Result, Runner
+from runtime.spec import Task
+
+from .errors import plain_input_errors, said_plainly
+
+HISTORY = "history"  # the name a conversation travels by: into prepare and present, and back from present
+
+
+def conversation_widget(task: Task, elem_id: str) -> gr.Chatbot:
+    """The one chat widget of a conversation task (the tab's, or each side's in Compare)."""
+    return gr.Chatbot(label="Conversation", height=400, buttons=["copy"], elem_id=elem_id)
+
+
+@dataclass
+class Tab:
+    """A built tab. Values travel by name: `inputs`, `params` and `outputs` map names to widgets."""
+
+    task: Task
+    runner: Runner
+    config: Config
+    model: gr.Dropdown
+    inputs: dict[str, Any]
+    params: dict[str, Any]
+    outputs: dict[str, Any]  # the rich outputs; a conversation task's chat is "history", an input as well
+    raw: gr.JSON
+    status: gr.Markdown
+    run: gr.Button
+    stop: gr.Button | None
+    settings: dict  # the run event's queue settings: concurrency id and limit
+    extras: dict[str, tuple[Any, Callable[[Result], Any]]] = field(default_factory=dict)  # name -> (widget, fill):
+    # more widgets a finished run fills (the code panel's code)
+    event: Any = None  # the Run event, once wired
+
+    @property
+    def values(self) -> dict[str, Any]:
+        """Every widget a run takes, by the name its value travels under (the API's parameter names)."""
+        history = {HISTORY: self.outputs[HISTORY]} if self.task.conversation else {}
+        return {"model": self.model, **self.inputs, **self.params, **history}
+
+    @property
+    def output_names(self) -> list[str]:
+        """The names of the Run event's outputs, in the order the API returns them."""
+        return [*self.outputs, "raw", "status", *self.extras]
+
+    def shown(self, result: Result, outputs: Mapping[str, Any] | None = None, raw=None, status=None) -> dict:
+        """{widget: value} for one result, on this tab's output widgets or on the given ones (a Compare side)."""
+        outputs = self.outputs if outputs is None else outputs
+        unknown = set(result.outputs) - set(outputs)
+        if unknown:
+            raise KeyError(f"{self.task.name}: present() answered {sorted(unknown)}, not among {sorted(outputs)}")
+        return {outputs[name]: value for name, value in result.outputs.items()} | {
+            self.raw if raw is None else raw: result.raw, self.status if status is None else status: result.status}
+
+    def handler(self) -> Callable:
+        """The function behind Run and the task's API endpoint; it takes the values by name (`inputs_kwargs`)."""
+        runner, title, extras = self.runner, self.task.title, self.extras
+
+        if self.task.streams:
+            def handler(progress=gr.Progress(), **values):
+                last = None
+                with said_plainly(title):
+                    for last in runner.stream(values.pop("model", None), values, progress):
+                        yield self.shown(last)
+                if last is not None and extras:  # the whole answer once more, with what a finished run fills
+                    yield self.shown(last) | {widget: fill(last) for widget, fill in extras.values()}
+        else:
+            def handler(progress=gr.Progress(), **values):
+                with said_plainly(title):
+                    result = runner.run(values.pop("model", None), values, progress)
+                return self.shown(result) | {widget: fill(result) for widget, fill in extras.values()}
+
+        handler.__name__ = self.task.api_name
+        return handler
+
+    def wire(self, api=None) -> None:
+        """Run (and Stop) events, once every panel has added what a finished run fills; the lean route too."""
+        outputs = [*self.outputs.values(), self.raw, self.status, *(widget for widget, _ in self.extras.values())]
+        self.event = self.run.click(zerogpu.gpu(self.handler()), inputs_kwargs=self.values, outputs=outputs,
+                                    api_name=self.task.api_name, **self.settings)
+        if self.stop:  # Stop cancels the event; gradio then closes the handler's generator, which ends generation
+            self.stop.click(None, None, None, cancels=[self.event], api_visibility="private")
+        if api is not None:
+            api.add(self)
+
+
+def build_tab(task: Task, config: Config, runner: Runner, batcher: Batcher) -> Tab:
+    """Lays out one task's tab: picker, inputs, parameters, Run, outputs, status and raw JSON, examples."""
+    choices = config.choices(task)
+    if task.description:
+        gr.Markdown(task.description)
+    with gr.Row():
+        with gr.Column():
+            with gr.Row():
+                model = gr.Dropdown(
+                    choices=[(c.display, c.id) for c in choices], value=choices[0].id, label="Model", scale=5,
+                    allow_custom_value=config.allow_any_model, elem_id=f"{task.name}-model",
+                    info="Type any Hub id" if config.allow_any_model else None,
+                )
+                link = gr.Button("Copy link", size="sm", scale=1, min_width=90, elem_id=f"{task.name}-link")
+            info = gr.Markdown(describe_model(config, task, choices[0].id), elem_id=f"{task.name}-model-info")
+            inputs = dict(task.inputs())
+            with gr.Accordion("Parameters", open=False, elem_id=f"{task.name}-params") as accordion:
+                params = dict(task.params())
+            accordion.visible = bool(params)
+            plain_input_errors([*inputs.values(), *params.values()])  # a bad file or a value not a choice: a sentence
+            run = gr.Button("Run  (Ctrl+Enter)", variant="primary", elem_id=f"{task.name}-run")
+            stop = gr.Button("Stop", variant="stop", elem_id=f"{task.name}-stop") if task.streams else None
+        with gr.Column():
+            chat = {HISTORY: conversation_widget(task, f"{task.name}-chat")} if task.conversation else {}
+            outputs = {**chat, **task.outputs()}
+            status = gr.Markdown(elem_id=f"{task.name}-status")
+            with gr.Accordion("Raw JSON", open=False):
+                raw = gr.JSON(label="Pipeline output", elem_id=f"{task.name}-json")
+    if task.examples:
+        gr.Examples([[example.get(name, widget.value) for name, widget in inputs.items()] for example in task.examples],
+                    inputs=list(inputs.values()), label="Examples")
+    model.change(lambda m: describe_model(config, task, m), model, info, api_visibility="private")
+    link.click(None, [model], None, js=copy_link_js(task))
+    return Tab(task, runner, config, model, inputs, params, outputs, raw, status, run, stop,
+               queue_settings(task, config, batcher))
+
+
+def queue_settings(task: Task, config: Config, batcher: Batcher) -> dict:
+    """Batched tasks let enough requests in to fill a batch while one runs; the others share one limit.
+    On ZeroGPU all GPU work shares one queue instead."""
+    if batcher.merges(task):
+        settings = {"concurrency_limit": 2 * config.batch_size, "concurrency_id": f"{task.name}-batched"}
+    else:
+        settings = {"concurrency_limit": config.concurrency, "concurrency_id": "model"}  # one cap on unbatched work
+    if zerogpu.enabled():
+        settings["concurrency_id"] = zerogpu.concurrency_id()
+    return settings
+
+
+def describe_model(config: Config, task: Task, model_id: str) -> str:
+    """The line next to the picker: size, architecture, licence (from disk or the Hub cache only)."""
+    from runtime.model_info import model_info
+
+    try:
+        return model_info(config.resolve(task, model_id)).markdown()
+    except UserError as error:
+        return f"⚠️ {error}"
+
+
+def copy_link_js(task: Task) -> str:
+    """Puts this tab's deep link (current model included) in the address bar and on the clipboard."""
+    return f"""(model) => {{
+  const url = new URL(window.location.href);
+  url.search = "";
+  url.searchParams.set("task", {task.name!r});
+  if (model) url.searchParams.set("model", model);
+  window.history.replaceState(null, "", url);
+  if (navigator.clipboard) navigator.clipboard.writeText(url.toString()).catch(() => {{}});
+  return [];
+}}"""
