@@ -32,6 +32,7 @@ from bench.run import ENV, ROOT, free_port, stop, wait_http
 PROMPT = ("The lighthouse keeper climbed the stairs every evening to light the lamp, watching the ships "
           "sail past the rocky coast while the wind carried salt and rain across the harbour")
 SETTINGS = {"max_new_tokens": 8, "do_sample": False, "repetition_penalty": 1.0}
+APP_VALUES = {"message": PROMPT, "system": "", **SETTINGS}  # by name; the rest keep the tab's defaults
 
 
 def log(*args):
@@ -89,10 +90,23 @@ def model_side(folder: str) -> None:
                           "word_ms": (word - begin) * 1000 if word else None}), flush=True)
 
 
-def app_first_reply_ms(port: int, folder: str) -> float:
+def text_generation_tab(config: Path) -> tuple[dict, list[str]]:
+    """The app's text-generation tab, built here as the server builds it: (its values by name with their defaults,
+    in the order Gradio's HTTP API takes them; the names of its Run event's outputs, in order)."""
+    os.environ["PLAYGROUND_TASKS"] = "text-generation"  # this process builds that one tab (the server gets ENV)
+    from app import build_demo
+    from runtime.config import Config
+
+    tab = build_demo(Config.load(config)).tabs["text-generation"]
+    return {name: widget.value for name, widget in tab.values.items()}, tab.output_names
+
+
+def app_first_reply_ms(port: int, folder: str, tab: tuple[dict, list[str]]) -> float:
     """One request to the app's queued API; its SSE stream read line by line as it arrives, to its end."""
-    body = json.dumps({"data": [folder, PROMPT, "", SETTINGS["max_new_tokens"], SETTINGS["do_sample"], 0.7, 50, 0.95,
-                                SETTINGS["repetition_penalty"], -1, [], ""]})  # + the chat and mode fed back
+    defaults, output_names = tab
+    values = defaults | {"model": folder, **APP_VALUES}  # a new chat: the history is the tab's, empty
+    assert values.keys() == defaults.keys(), f"the tab takes no {sorted(values.keys() - defaults.keys())}"
+    body = json.dumps({"data": list(values.values())})
     connection = http.client.HTTPConnection("127.0.0.1", port, timeout=120)
     begin, event, first = time.perf_counter(), None, None
     connection.request("POST", "/gradio_api/call/text_generation", body, {"Content-Type": "application/json"})
@@ -107,7 +121,8 @@ def app_first_reply_ms(port: int, folder: str) -> float:
             data = json.loads(line[5:])
             if event == "error":
                 raise RuntimeError(f"the app answered an error: {data}")
-            if first is None and data[2].get("reply"):  # the raw output: {"mode": ..., "reply": ...}
+            raw = dict(zip(output_names, data, strict=True))["raw"]  # the pipeline's: {"mode": ..., "reply": ...}
+            if first is None and raw and raw.get("reply"):
                 first = time.perf_counter()
     connection.close()
     if first is None:
@@ -131,6 +146,7 @@ def main(argv=None):
     build_model(folder)
     config = folder.parent / "first-token.json"
     config.write_text(json.dumps({"models": {"text-generation": [str(folder)]}}))
+    tab = text_generation_tab(config)
     port = free_port()
     log("starting the app and the pipeline's own process")
     server = subprocess.Popen([sys.executable, "app.py", "--config", str(config), "--port", str(port), "--preload",
@@ -146,7 +162,7 @@ def main(argv=None):
             model.stdin.flush()
             if not (line := model.stdout.readline()):
                 raise RuntimeError(f"the pipeline's process exited: {model.stderr.read()[-2000:]}")
-            own, app = json.loads(line), app_first_reply_ms(port, str(folder))
+            own, app = json.loads(line), app_first_reply_ms(port, str(folder), tab)
             word = f"{own['word_ms']:.0f} ms" if own["word_ms"] else "none"
             log(f"  {f'run {i}' if i else 'warm-up'}: model {own['token_ms']:.0f} ms (TextIteratorStreamer's first "
                 f"text {word}), app {app:.0f} ms")

@@ -11,7 +11,6 @@ the run. It stops by itself: at most --max-seconds, then the server is terminate
 """
 
 import argparse
-import inspect
 import json
 import math
 import os
@@ -34,10 +33,12 @@ sys.path.insert(0, str(ROOT))
 class Request:
     task: object  # runtime.spec.Task
     model: str
-    values: list  # widget values: strings, or local file paths for file widgets
-    files: tuple  # indexes of values that are files to upload
+    values: dict  # the run's values by name (inputs, parameters, a chat's history): local file paths for files
+    files: tuple  # names of the values that are files to upload
+    parameters: tuple  # the API's parameter names, in the order the HTTP API takes them (web/tab.py Tab.values)
+    output_names: tuple  # the names of the answer's values, in order (web/tab.py Tab.output_names)
     expected: object = None  # raw JSON computed in-process
-    sent: dict = field(default_factory=dict)  # index -> what goes over HTTP where it differs from the widget value
+    sent: dict = field(default_factory=dict)  # name -> what goes over HTTP where it differs from the value
 
 
 def mixed_tasks(registry) -> list:
@@ -46,8 +47,9 @@ def mixed_tasks(registry) -> list:
     return [t for t in registry.values() if t.name != "text-to-audio"]
 
 
-def build_requests(tasks, models: dict, count: int, workdir: Path) -> list[Request]:
-    """`count` requests spread over the tasks, each with its own input (derived from the task's widget types)."""
+def build_requests(tasks, tabs, models: dict, count: int, workdir: Path) -> list[Request]:
+    """`count` requests spread over the tasks, each with its own input (derived from the task's widget types).
+    `tabs`: the app's built tabs by task name (build_demo's `demo.tabs`), whose widgets and names the requests use."""
     import gradio as gr
 
     from runtime.tiny import CORPUS
@@ -56,44 +58,44 @@ def build_requests(tasks, models: dict, count: int, workdir: Path) -> list[Reque
     usable = [t for t in tasks if t.name in models]
     for i in range(count):
         task = usable[i % len(usable)]
-        with gr.Blocks():
-            inputs, params = list(task.inputs()), list(task.params())
-            fed_back = list(task.outputs()) if task.outputs_as_inputs else []  # e.g. the chat so far, empty
-        row = list(task.examples[0]) if task.examples else [None] * len(inputs)
-        texts = [k for k, w in enumerate(inputs) if isinstance(w, (gr.Textbox, gr.MultimodalTextbox))]
-        varied = (texts or [k for k, w in enumerate(inputs) if not isinstance(w, gr.Chatbot)])[0]  # differs per request
-        values, files, sent = [], [], {}
-        for k, (widget, value) in enumerate(zip(inputs, row)):
-            first = k == varied  # the others keep the example's value
+        tab = tabs[task.name]
+        example = task.examples[0] if task.examples else {}  # inputs it leaves out keep their widget's default
+        texts = [name for name, w in tab.inputs.items() if isinstance(w, (gr.Textbox, gr.MultimodalTextbox))]
+        varied = (texts or list(tab.inputs))[0]  # differs per request; the others keep the example's value
+        values, files, sent = {}, [], {}
+        for name, widget in tab.inputs.items():
+            value, first = example.get(name, widget.value), name == varied
             if isinstance(widget, gr.MultimodalTextbox):
                 value = {"text": f"{value['text']} Request {i}." if first else value["text"],
                          "files": [str(ROOT / f) for f in value.get("files", [])]}
-                files.append(k)
+                files.append(name)
             elif isinstance(widget, gr.Dataframe):  # sent as {headers, data}; the task gets what gradio makes of it
                 from gradio.components.dataframe import DataframeData
 
-                sent[k], value = value, widget.preprocess(DataframeData(**value))
+                sent[name], value = value, widget.preprocess(DataframeData(**value))
             elif isinstance(widget, gr.Textbox):
                 value = f"{value or CORPUS[i % len(CORPUS)]} Request {i}." if first else value
             elif isinstance(widget, gr.Image):
                 value = image_file(workdir, i) if first else str(ROOT / value)
-                files.append(k)
+                files.append(name)
             elif isinstance(widget, gr.Audio):
                 value = audio_file(workdir, i) if first else str(ROOT / value)
-                files.append(k)
+                files.append(name)
             elif isinstance(widget, (gr.File, gr.Video)):
                 if isinstance(value, (list, tuple)):  # several files: the first one differs per request
                     value = [image_file(workdir, i) if first and widget.file_types == ["image"] and not j
                              else str(ROOT / f) for j, f in enumerate(value)]
                 else:
                     value = str(ROOT / value)
-                files.append(k)
-            values.append(value)
+                files.append(name)
+            values[name] = value
         # greedy where sampling is a choice: every request then has exactly one right answer to check
-        values += [False if isinstance(p, gr.Checkbox) and (p.elem_id or "").endswith("do-sample") else p.value
-                   for p in params]
-        values += [w.value for w in fed_back]
-        requests.append(Request(task, models[task.name], values, tuple(files), sent=sent))
+        values |= {name: False if isinstance(p, gr.Checkbox) and (p.elem_id or "").endswith("do-sample") else p.value
+                   for name, p in tab.params.items()}
+        values |= {name: widget.value for name, widget in tab.values.items()  # the rest: e.g. a chat's history, empty
+                   if name not in values and name != "model"}
+        requests.append(Request(task, models[task.name], values, tuple(files), tuple(tab.values),
+                                tuple(tab.output_names), sent=sent))
     return requests
 
 
@@ -127,14 +129,13 @@ def audio_file(workdir: Path, i: int) -> str:
 def expected_answers(requests: list[Request], config) -> None:
     """The raw JSON each request should get, computed here with the same tiny model, one call at a time."""
     from runtime.models import ModelCache
-    from runtime.serve import jsonable
+    from runtime.runner import jsonable
 
     models = ModelCache()
     for r in requests:
         choice = config.resolve(r.task, r.model)
         pipe = models.get(r.task, choice).pipe
-        wants_limits = "limits" in inspect.signature(r.task.prepare).parameters
-        call = r.task.prepare(*r.values, limits=config.limits) if wants_limits else r.task.prepare(*r.values)
+        call = r.task.prepare(**r.values, limits=config.limits)
         result = r.task.call(pipe, call)
         if r.task.streams:
             result = list(result)[-1]
@@ -152,23 +153,25 @@ def same(a, b, tolerance=1e-4) -> bool:
     return a == b
 
 
-def send(http, url: str, r: Request, timeout: float = 120.0):
-    """One request through the HTTP API: upload its files, POST the call, read the event stream to the end."""
+def send(http, url: str, r: Request, timeout: float = 120.0) -> dict:
+    """One request through the HTTP API: upload its files, POST the call, read the event stream to the end; the
+    answer's values by name."""
     def upload(path: str) -> dict:
         with open(path, "rb") as f:
             uploaded = http.post(f"{url}/gradio_api/upload", files={"files": (Path(path).name, f)}, timeout=timeout)
         uploaded.raise_for_status()
         return {"path": uploaded.json()[0], "orig_name": Path(path).name, "meta": {"_type": "gradio.FileData"}}
 
-    data = [r.sent.get(k, value) for k, value in enumerate(r.values)]
-    for k in r.files:  # one file, several, or a message with files
-        value = r.values[k]
+    data = {"model": r.model} | {name: r.sent.get(name, value) for name, value in r.values.items()}
+    for name in r.files:  # one file, several, or a message with files
+        value = r.values[name]
         if isinstance(value, dict):
-            data[k] = {**value, "files": [upload(f) for f in value["files"]]}
+            data[name] = {**value, "files": [upload(f) for f in value["files"]]}
         else:
-            data[k] = [upload(f) for f in value] if isinstance(value, list) else upload(value)
+            data[name] = [upload(f) for f in value] if isinstance(value, list) else upload(value)
     api = r.task.api_name
-    posted = http.post(f"{url}/gradio_api/call/{api}", json={"data": [r.model, *data]}, timeout=timeout)
+    posted = http.post(f"{url}/gradio_api/call/{api}", json={"data": [data[name] for name in r.parameters]},
+                       timeout=timeout)  # the HTTP API takes the values in the order of the API's parameters
     posted.raise_for_status()
     event_id = posted.json()["event_id"]
     event, payload = None, None
@@ -182,7 +185,7 @@ def send(http, url: str, r: Request, timeout: float = 120.0):
                     break
     if event != "complete":
         raise RuntimeError(f"{api}: {event}: {payload}")
-    return json.loads(payload)
+    return dict(zip(r.output_names, json.loads(payload), strict=True))
 
 
 def run(url: str, requests: list[Request], clients: int, max_seconds: float) -> dict:
@@ -209,9 +212,9 @@ def run(url: str, requests: list[Request], clients: int, max_seconds: float) -> 
             return
         with lock:
             latencies.append(time.perf_counter() - begin)
-            raw = outputs[-2]  # (*rich outputs, raw JSON, status line)
+            raw = outputs["raw"]
             if not same(raw, r.expected):
-                mismatches.append(f"{r.task.name} {r.values[0]!r:.60}: got {json.dumps(raw)[:120]}, "
+                mismatches.append(f"{r.task.name} {next(iter(r.values.values()))!r:.60}: got {json.dumps(raw)[:120]}, "
                                   f"expected {json.dumps(r.expected)[:120]}")
 
     begin = time.perf_counter()
@@ -297,7 +300,9 @@ def main(argv=None) -> int:
     os.environ["HF_HUB_OFFLINE"] = "1"
     os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
 
+    from app import build_demo
     from runtime.config import Config
+    from runtime.models import ModelCache
     from runtime.tiny import build_all
     from tasks import REGISTRY
 
@@ -307,8 +312,9 @@ def main(argv=None) -> int:
         config_path = build_all(Path(args.tiny_dir or tmp / "tiny"), REGISTRY)
         config = Config.load(config_path)
         models = {task: choices[0].id for task, choices in config.models.items()}
-        requests = build_requests(mixed, models, args.requests, tmp)
-        warm = build_requests(mixed, models, 4 * len(models), tmp)
+        tabs = build_demo(config, ModelCache()).tabs  # the app's tabs, as the server builds them: widgets and names
+        requests = build_requests(mixed, tabs, models, args.requests, tmp)
+        warm = build_requests(mixed, tabs, models, 4 * len(models), tmp)
         expected_answers(requests + warm, config)
         port = free_port()
         url = f"http://127.0.0.1:{port}"

@@ -1,22 +1,37 @@
 """Load generator: N client threads speaking plain HTTP (no gradio_client: it costs ~80 ms of CPU per request)."""
 
 import argparse
+import functools
 import http.client
 import json
 import statistics
 import sys
 import threading
 import time
+import urllib.request
 from urllib.parse import urlsplit
 
 
+@functools.cache
+def parameters(url: str, api_name: str) -> dict:
+    """An endpoint's parameters by name, in the order Gradio's HTTP API takes them, with their defaults (None where
+    one has none): from the server's API info, read once per process."""
+    with urllib.request.urlopen(f"{url}/gradio_api/info", timeout=120) as response:
+        info = json.load(response)["named_endpoints"][f"/{api_name}"]
+    return {p["parameter_name"]: p.get("parameter_default") if p.get("parameter_has_default") else None
+            for p in info["parameters"]}
+
+
 class Endpoint:
-    """One keep-alive HTTP connection that calls a Gradio event, or the seed server, and returns the outputs."""
+    """One keep-alive HTTP connection that calls a Gradio event, or the seed server, with values by name, and returns
+    the outputs."""
 
     def __init__(self, url: str, kind: str, api_name: str = "text_classification"):
         parts = urlsplit(url)
         self.host, self.port, self.kind, self.api_name = parts.hostname, parts.port, kind, api_name
         self.conn = http.client.HTTPConnection(self.host, self.port, timeout=120)
+        # Gradio's routes take the values in order: their names read now, not while a load is timed
+        self.parameters = parameters(f"http://{self.host}:{self.port}", api_name) if kind in ("call", "run") else {}
 
     def _request(self, method: str, path: str, body=None) -> tuple[int, bytes]:
         data = json.dumps(body).encode() if body is not None else None
@@ -32,19 +47,24 @@ class Endpoint:
                 if attempt:
                     raise
 
-    def call(self, data: list):
-        """The event's output values; raises RuntimeError with the server's message on an error event."""
+    def call(self, values: dict):
+        """The event's output values, for `values` by name ("model", the task's inputs and parameters; those left out
+        take their defaults); raises RuntimeError with the server's message on an error event."""
         if self.kind == "seed":  # the reference peer: POST {"text": ...} -> the pipeline's result
-            status, body = self._request("POST", "/classify", {"model": data[0], "text": data[1], "top_k": data[2]})
+            status, body = self._request("POST", "/classify", {k: values[k] for k in ("model", "text", "top_k")})
             if status != 200:
                 raise RuntimeError(body.decode())
             return json.loads(body)
-        if self.kind == "api":  # this app's lean JSON route (runtime/api.py): the raw result, no display outputs
-            status, body = self._request("POST", f"/api/{self.api_name}", {"data": data})
+        if self.kind == "api":  # this app's lean JSON route (web/api.py): the raw result, no display outputs
+            status, body = self._request("POST", f"/api/{self.api_name}", values)
             reply = json.loads(body)
             if status != 200:
                 raise RuntimeError(reply.get("error") or body.decode())
             return reply["result"]
+        unknown = values.keys() - self.parameters.keys()
+        if unknown:
+            raise ValueError(f"/{self.api_name} takes no {sorted(unknown)}; it takes {list(self.parameters)}")
+        data = [values.get(name, default) for name, default in self.parameters.items()]
         if self.kind == "run":  # gradio's direct route (no queue, no event stream)
             status, body = self._request("POST", f"/gradio_api/run/{self.api_name}", {"data": data})
             reply = json.loads(body)
@@ -74,9 +94,10 @@ class Endpoint:
 def run_load(url: str, kind: str, model: str, texts: list[str], clients: int, seconds: float, max_requests: int,
              warmup: int = 0) -> dict:
     """`clients` threads call back to back, each with its own texts, until time or count runs out."""
+    Endpoint(url, kind).close()  # the endpoint's parameter names read once, before any client starts
     for i in range(warmup):
         endpoint = Endpoint(url, kind)
-        endpoint.call([model, texts[i % len(texts)], 1, "default"])
+        endpoint.call({"model": model, "text": texts[i % len(texts)], "top_k": 1, "scores": "default"})
         endpoint.close()
     latencies, errors, lock = [], [], threading.Lock()
     sent = [0]
@@ -96,7 +117,7 @@ def run_load(url: str, kind: str, model: str, texts: list[str], clients: int, se
             n += 1
             begin = time.perf_counter()
             try:
-                endpoint.call([model, text, 1, "default"])
+                endpoint.call({"model": model, "text": text, "top_k": 1, "scores": "default"})
             except Exception as error:  # counted, not fatal: the table shows them
                 with lock:
                     errors.append(str(error)[:200])

@@ -94,7 +94,11 @@ def render(value: Any, files: list[str], setup: list[str]) -> str:
             side = max(value.size)
             setup.append(f"{name}.thumbnail(({side}, {side}), Image.Resampling.LANCZOS)")
         return name
-    return "...  # this input cannot be written as code; see the tab"
+    if type(value).__name__ == "DataFrame":  # a table (table question answering)
+        setup.append("import pandas as pd")
+        return f"pd.DataFrame({render(value.to_dict(orient='list'), files, setup)})"
+    setup.append("# ... below stands for an input that cannot be written as code: see the tab")
+    return "..."
 
 
 def _opened_size(path: str) -> tuple | None:

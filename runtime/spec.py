@@ -55,10 +55,11 @@ class Task:
     present: Callable[..., Mapping[str, Any]]
     params: Callable[[], Mapping[str, Any]] = dict  # builds the parameter controls, {name: component}
     examples: tuple[Mapping[str, Any], ...] = ()  # {input name: value}; inputs left out keep their default
-    load: Callable | None = None  # (choice, placement) -> pipeline; None: transformers.pipeline(name, ...)
+    load: Callable | None = None  # (task, choice, placement) -> pipeline; None: transformers.pipeline(name, ...)
     run: Callable[..., Any] | None = None  # (pipe, call, progress) -> result, or an iterator when `streams`
     streams: bool = False  # run yields partial results that are shown as they come
     conversation: bool = False  # a chat: the app keeps the conversation, handed in and answered as `history`
+    offers_batch: bool = True  # a one-text or one-image tab offers Batch (off where one item is no whole input)
     batchable: bool = False  # concurrent calls may be merged into one batched pipeline call
     batch_group: Callable[[Any, Call], Any] | None = None  # (pipe, call) -> calls merge only within one group
     requires: tuple[str, ...] = ()  # importable packages the task needs beyond the design card's

@@ -66,8 +66,9 @@ def clip_box(box: dict, size: tuple[int, int]) -> tuple[int, int, int, int] | No
     return (x1, y1, x2, y2) if x2 > x1 and y2 > y1 else None
 
 
-def present_boxes(result: dict):
-    """Detections -> (picture with its boxes, one colour per label; table of label / score / box, best first).
+def present_boxes(result: dict) -> dict:
+    """Detections -> {"image": picture with its boxes, one colour per label; "table": label / score / box, best
+    first}: the outputs of a detection tab.
 
     Boxes are clipped to the picture; ones wholly outside it are left out."""
     import pandas as pd
@@ -82,7 +83,7 @@ def present_boxes(result: dict):
         label = str(found["label"])
         outline(masks.setdefault(label, np.zeros((height, width), np.float32)), box)
         rows.append([label, round(float(found["score"]), 4), *box])
-    return annotated(image, masks), pd.DataFrame(rows, columns=BOX_COLUMNS)
+    return {"image": annotated(image, masks), "table": pd.DataFrame(rows, columns=BOX_COLUMNS)}
 
 
 def distinct(labels) -> list[str]:

@@ -13,19 +13,19 @@ LABELS = ("speech", "music", "dog bark", "siren", "silence")
 
 
 def inputs():
-    return [
-        gr.Audio(
+    return {
+        "audio": gr.Audio(
             label="Audio", type="filepath", sources=["microphone", "upload"], elem_id="audio-classification-audio",
         )
-    ]
+    }
 
 
 def params():
-    return [gr.Slider(1, 20, value=5, step=1, label="Top k labels", elem_id="audio-classification-top-k")]
+    return {"top_k": gr.Slider(1, 20, value=5, step=1, label="Top k labels", elem_id="audio-classification-top-k")}
 
 
 def outputs():
-    return [gr.Label(label="Labels", elem_id="audio-classification-labels")]
+    return {"labels": gr.Label(label="Labels", elem_id="audio-classification-labels")}
 
 
 def prepare(audio, top_k=5, limits=Limits()):
@@ -33,7 +33,7 @@ def prepare(audio, top_k=5, limits=Limits()):
     return Call({"raw": samples, "sampling_rate": rate}, {"top_k": int(top_k)})
 
 
-def run(pipe, call):
+def run(pipe, call, progress=None):
     """Resamples to the model's rate here (transformers would need torchaudio for it)."""
     target = pipe.feature_extractor.sampling_rate
     audio = call.inputs
@@ -57,8 +57,8 @@ def batch_group(pipe, call):
     return None if _MIXES_LENGTHS[extractor] else len(call.inputs["raw"])
 
 
-def present(result, *_):
-    return ({row["label"]: row["score"] for row in result},)
+def present(result, **_):
+    return {"labels": {row["label"]: row["score"] for row in result}}
 
 
 def build_tiny(folder):
@@ -90,7 +90,7 @@ TASK = Task(
     run=run,
     batchable=True,
     batch_group=batch_group,
-    examples=(("assets/chirp.wav",), ("assets/speech_short.wav",)),
+    examples=({"audio": "assets/chirp.wav"}, {"audio": "assets/speech_short.wav"}),
     tiny=(TinyModel("tiny-wav2vec2-classifier", build_tiny),),
     description="AudioSet, keyword and emotion classifiers: what kind of sound this is, with scores.",
 )

@@ -23,50 +23,51 @@ SEGMENT_MAX_S = 8.0
 
 
 def inputs():
-    return [
-        gr.Audio(
+    return {
+        "audio": gr.Audio(
             label="Audio", type="filepath", sources=["microphone", "upload"],
             elem_id="automatic-speech-recognition-audio",
         )
-    ]
+    }
 
 
 def params():
-    return [
-        gr.Radio(
+    return {
+        "timestamps": gr.Radio(
             list(TIMESTAMPS), value="segments", label="Timestamps", elem_id="automatic-speech-recognition-timestamps",
             info="Words: Whisper with alignment heads, or CTC models (wav2vec2)",
         ),
-        gr.Slider(
+        "chunk_length_s": gr.Slider(
             0, 30, value=30, step=1, label="Chunk length (s)", elem_id="automatic-speech-recognition-chunk-length",
             info="Longer audio is cut into overlapping chunks of this length, so memory stays flat; 0 = never",
         ),
-        gr.Slider(
+        "stride_s": gr.Slider(
             0, 10, value=5, step=0.5, label="Stride (s)", elem_id="automatic-speech-recognition-stride",
             info="Overlap each chunk shares with its neighbours on both sides",
         ),
-        gr.Dropdown(
+        "language": gr.Dropdown(
             [(label, code) for label, code in LANGUAGES], value="", label="Language (Whisper models only)",
             elem_id="automatic-speech-recognition-language",
         ),
-        gr.Radio(
+        "whisper_task": gr.Radio(
             ["transcribe", "translate"], value="transcribe", label="Task (Whisper models only)",
             elem_id="automatic-speech-recognition-whisper-task", info="translate: into English",
         ),
-    ]
+    }
 
 
 def outputs():
-    return [
-        gr.Textbox(label="Transcript", lines=6, buttons=["copy"], elem_id="automatic-speech-recognition-text"),
-        gr.Dataframe(
+    return {
+        "transcript": gr.Textbox(label="Transcript", lines=6, buttons=["copy"],
+                                 elem_id="automatic-speech-recognition-text"),
+        "table": gr.Dataframe(
             headers=["start", "end", "text"], label="Timestamps", interactive=False,
             elem_id="automatic-speech-recognition-table",
         ),
-        gr.File(label="Subtitles (SRT)", height=90, elem_id="automatic-speech-recognition-srt"),
-        gr.File(label="Subtitles (VTT)", height=90, elem_id="automatic-speech-recognition-vtt"),
-        gr.Markdown(elem_id="automatic-speech-recognition-notes"),
-    ]
+        "srt": gr.File(label="Subtitles (SRT)", height=90, elem_id="automatic-speech-recognition-srt"),
+        "vtt": gr.File(label="Subtitles (VTT)", height=90, elem_id="automatic-speech-recognition-vtt"),
+        "notes": gr.Markdown(elem_id="automatic-speech-recognition-notes"),
+    }
 
 
 def prepare(audio, timestamps="segments", chunk_length_s=30, stride_s=5, language="", whisper_task="transcribe",
@@ -87,7 +88,7 @@ def prepare(audio, timestamps="segments", chunk_length_s=30, stride_s=5, languag
     return Call({"raw": samples, "sampling_rate": rate}, kwargs)
 
 
-def run(pipe, call):
+def run(pipe, call, progress=None):
     """Resamples to the model's rate here (transformers would need torchaudio), then applies what the model supports."""
     target = pipe.feature_extractor.sampling_rate
     audio = call.inputs
@@ -155,7 +156,7 @@ def window_count(seconds: float, chunk_s: float, stride_s: float) -> int:
         start += step
 
 
-def present(result, *_):
+def present(result, **_):
     rows = segments(result)
     notes = " ".join(result.get("notes", []))
     srt = vtt = None
@@ -166,7 +167,7 @@ def present(result, *_):
         vtt.write_text(to_vtt(rows), encoding="utf-8")
         srt, vtt = str(srt), str(vtt)
     table = [[round(start, 2), round(end, 2), text] for start, end, text in rows]
-    return result["text"].strip(), table, srt, vtt, notes
+    return {"transcript": result["text"].strip(), "table": table, "srt": srt, "vtt": vtt, "notes": notes}
 
 
 def segments(result: dict) -> list[tuple[float, float, str]]:
@@ -309,7 +310,7 @@ TASK = Task(
     prepare=prepare,
     present=present,
     run=run,
-    examples=(("assets/speech_short.wav",), ("assets/speech_long.ogg",)),
+    examples=({"audio": "assets/speech_short.wav"}, {"audio": "assets/speech_long.ogg"}),
     tiny=(TinyModel("tiny-wav2vec2-ctc", build_tiny), TinyModel("tiny-whisper", build_tiny_whisper)),
     description=(
         "Whisper and wav2vec2-class recognisers: what was said, when, as a table and as SRT/VTT subtitles. "

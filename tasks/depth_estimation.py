@@ -16,19 +16,19 @@ ANCHORS = np.array([(0, 0, 4), (40, 11, 84), (101, 21, 110), (159, 42, 99), (212
 
 
 def inputs():
-    return [image_input("depth-estimation")]
+    return {"image": image_input("depth-estimation")}
 
 
 def outputs():
-    return [gr.Image(label="Depth map (bright = near for relative-depth models)", type="pil", format="png",
-                     elem_id="depth-estimation-depth")]
+    return {"depth_map": gr.Image(label="Depth map (bright = near for relative-depth models)", type="pil",
+                                  format="png", elem_id="depth-estimation-depth")}
 
 
 def prepare(image, limits=Limits()):
     return Call(load_image(image, limits.max_image_side))
 
 
-def run(pipe, call):
+def run(pipe, call, progress=None):
     return with_input(call.inputs, pipe(call.inputs, **call.kwargs))
 
 
@@ -52,8 +52,8 @@ def depth_array(result) -> np.ndarray:
     return depth.reshape(depth.shape[-2:])  # some models keep a leading batch / channel axis
 
 
-def present(result, *_):
-    return (colourise(depth_array(result)),)
+def present(result, **_):
+    return {"depth_map": colourise(depth_array(result))}
 
 
 def build_tiny_dpt(folder):
@@ -78,7 +78,7 @@ TASK = Task(
     prepare=prepare,
     present=present,
     run=run,
-    examples=tuple((path,) for path in EXAMPLES),
+    examples=tuple({"image": path} for path in EXAMPLES),
     tiny=(TinyModel("tiny-dpt", build_tiny_dpt),),
     description="Depth Anything and DPT: how near each part of the picture is. The raw depth range is in the JSON.",
 )

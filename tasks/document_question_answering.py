@@ -22,35 +22,35 @@ INSTALL_TESSERACT = (
 
 
 def inputs():
-    return [
-        gr.Image(
+    return {
+        "image": gr.Image(
             label="Document", type="filepath", sources=["upload", "webcam", "clipboard"],
             elem_id="document-question-answering-image",
         ),
-        gr.Textbox(
+        "question": gr.Textbox(
             label="Question", placeholder="What is the invoice number?", elem_id="document-question-answering-question"
         ),
-    ]
+    }
 
 
 def params():
-    return [
-        gr.Slider(1, 10, value=3, step=1, label="Answers", elem_id="document-question-answering-top-k"),
-        gr.Dropdown(
+    return {
+        "top_k": gr.Slider(1, 10, value=3, step=1, label="Answers", elem_id="document-question-answering-top-k"),
+        "lang": gr.Dropdown(
             choices=list(LANGUAGES), value="eng", label="OCR language", elem_id="document-question-answering-lang",
             info="Language of the page's text, for Tesseract OCR",
         ),
-    ]
+    }
 
 
 def outputs():
-    return [
-        gr.Label(label="Answers", elem_id="document-question-answering-answers"),
-        gr.AnnotatedImage(
+    return {
+        "answers": gr.Label(label="Answers", elem_id="document-question-answering-answers"),
+        "page": gr.AnnotatedImage(
             label="OCR words and the answer on the page", color_map={"OCR words": "#3b82f6", "Answer": "#f97316"},
             elem_id="document-question-answering-page",
         ),
-    ]
+    }
 
 
 def prepare(image, question, top_k=3, lang="eng", limits=Limits()):
@@ -60,7 +60,7 @@ def prepare(image, question, top_k=3, lang="eng", limits=Limits()):
     return Call({"image": page, "question": question.strip()}, {"top_k": int(top_k), "lang": lang or "eng"})
 
 
-def run(pipe, call):
+def run(pipe, call, progress=None):
     """OCR here (not inside the pipeline) so the words' boxes can be drawn; OCR-free models (Donut) skip it."""
     from transformers.pipelines.document_question_answering import ModelType
 
@@ -105,7 +105,7 @@ def as_list(answers) -> list[dict]:
     return answers if isinstance(answers, list) else [answers]
 
 
-def present(result, *_):
+def present(result, **_):
     """Answers with scores; the page with one layer for all OCR words (one legend entry) and one for the answer."""
     answers = [a for a in result["answers"] if a.get("answer")]
     label = {a["answer"]: a["score"] for a in answers} or {"(no answer found)": 0.0}
@@ -115,7 +115,7 @@ def present(result, *_):
         span = boxes[answers[0]["start"] : answers[0]["end"] + 1]
         union = (min(b[0] for b in span), min(b[1] for b in span), max(b[2] for b in span), max(b[3] for b in span))
         marks.append((union, "Answer"))
-    return label, (page, marks)
+    return {"answers": label, "page": (page, marks)}
 
 
 def outline(boxes, size, border: int = 2):
@@ -157,9 +157,9 @@ TASK = Task(
     present=present,
     run=run,
     examples=(
-        ("assets/invoice.png", "What is the invoice number?"),
-        ("assets/invoice.png", "What is the total due?"),
-        ("assets/receipt.png", "What is the total?"),
+        {"image": "assets/invoice.png", "question": "What is the invoice number?"},
+        {"image": "assets/invoice.png", "question": "What is the total due?"},
+        {"image": "assets/receipt.png", "question": "What is the total?"},
     ),
     tiny=(TinyModel("tiny-layoutlm", build_tiny),),
     description=(

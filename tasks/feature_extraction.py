@@ -11,21 +11,21 @@ MAX_SENTENCES = 32
 
 
 def inputs():
-    return [
-        gr.Textbox(label="Sentences, one per line", lines=6, elem_id="feature-extraction-sentences",
-                   placeholder="A cat sits on the mat.\nA kitten rests on a rug.\nThe stock market fell today."),
-    ]
+    return {
+        "text": gr.Textbox(label="Sentences, one per line", lines=6, elem_id="feature-extraction-sentences",
+                           placeholder="A cat sits on the mat.\nA kitten rests on a rug.\nThe stock market fell today."),
+    }
 
 
 def outputs():
-    return [
-        gr.Markdown(elem_id="feature-extraction-info"),
-        gr.Dataframe(label="Cosine similarity (1 = same meaning direction, 0 = unrelated)", interactive=False,
-                     elem_id="feature-extraction-similarity"),
-    ]
+    return {
+        "info": gr.Markdown(elem_id="feature-extraction-info"),
+        "similarity": gr.Dataframe(label="Cosine similarity (1 = same meaning direction, 0 = unrelated)",
+                                   interactive=False, elem_id="feature-extraction-similarity"),
+    }
 
 
-def prepare(text):
+def prepare(text, limits=None):
     sentences = lines(text)
     if len(sentences) < 2:
         raise UserError("Write at least two sentences, one per line, to compare them.")
@@ -43,7 +43,7 @@ def embed(token_vectors) -> "np.ndarray":  # noqa: F821
     return mean / max(float(np.linalg.norm(mean)), 1e-12)
 
 
-def present(result, text, *_):
+def present(result, text, **_):
     import numpy as np
 
     sentences = lines(text)
@@ -55,7 +55,7 @@ def present(result, text, *_):
              "data": [[name, *[round(float(v), 3) for v in row]] for name, row in zip(names, similarity)]}
     info = (f"{len(sentences)} sentences · embedding size **{vectors.shape[1]}** · "
             "pooling: mean over tokens · normalisation: L2 (unit length), so similarity = cosine")
-    return info, table
+    return {"info": info, "similarity": table}
 
 
 def build_tiny(folder):
@@ -79,10 +79,11 @@ TASK = Task(
     prepare=prepare,
     present=present,
     examples=(
-        ("A cat sits on the mat.\nA kitten is resting on a rug.\nThe stock market fell sharply today.",),
-        ("How do I reset my password?\nI forgot my login details.\nWhat time does the shop open?",),
+        {"text": "A cat sits on the mat.\nA kitten is resting on a rug.\nThe stock market fell sharply today."},
+        {"text": "How do I reset my password?\nI forgot my login details.\nWhat time does the shop open?"},
     ),
     batchable=True,
+    offers_batch=False,  # its one input is several sentences compared with each other: a line alone is no input
     tiny=(TinyModel("tiny-bert-embeddings", build_tiny),),
     description="Feature extraction: each sentence becomes a vector; close meanings point the same way.",
 )

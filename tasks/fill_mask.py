@@ -9,28 +9,28 @@ from tasks._text import bert_config
 
 
 def inputs():
-    return [
-        gr.Textbox(label="Sentence with a mask token", lines=3, elem_id="fill-mask-text",
-                   placeholder="Paris is the [MASK] of France.",
-                   info="Write the model's mask token where the missing word goes: [MASK] for BERT models, "
-                        "<mask> for RoBERTa models. The status line names it after a run."),
-    ]
+    return {
+        "text": gr.Textbox(label="Sentence with a mask token", lines=3, elem_id="fill-mask-text",
+                           placeholder="Paris is the [MASK] of France.",
+                           info="Write the model's mask token where the missing word goes: [MASK] for BERT models, "
+                                "<mask> for RoBERTa models. The status line names it after a run."),
+    }
 
 
 def params():
-    return [gr.Slider(1, 20, value=5, step=1, label="Top k guesses", elem_id="fill-mask-top-k")]
+    return {"top_k": gr.Slider(1, 20, value=5, step=1, label="Top k guesses", elem_id="fill-mask-top-k")}
 
 
 def outputs():
-    return [
-        gr.Markdown(elem_id="fill-mask-info"),
-        gr.Label(label="Guesses", elem_id="fill-mask-guesses"),
-        gr.Dataframe(headers=["sentence", "token", "score"], label="Completed sentences", interactive=False,
-                     elem_id="fill-mask-sentences"),
-    ]
+    return {
+        "mask_token": gr.Markdown(elem_id="fill-mask-info"),
+        "guesses": gr.Label(label="Guesses", elem_id="fill-mask-guesses"),
+        "sentences": gr.Dataframe(headers=["sentence", "token", "score"], label="Completed sentences",
+                                  interactive=False, elem_id="fill-mask-sentences"),
+    }
 
 
-def prepare(text, top_k=5):
+def prepare(text, top_k=5, limits=None):
     if not (text or "").strip():
         raise UserError("Type a sentence with the model's mask token where the missing word goes.")
     return Call(text.strip(), {"top_k": int(top_k)})
@@ -48,18 +48,18 @@ def check_mask(mask_token: str, text: str) -> None:
         raise UserError(f"Use {mask_token} once: this tab fills one missing word at a time.")
 
 
-def run(pipe, call):
+def run(pipe, call, progress=None):
     check_mask(pipe.tokenizer.mask_token, call.inputs)
     return {"mask_token": pipe.tokenizer.mask_token, "guesses": pipe(call.inputs, **call.kwargs)}
 
 
-def present(result, *_):
+def present(result, **_):
     guesses = result["guesses"]
     labels = {}
     for row in guesses:  # two token ids may decode to the same string: keep the better score
         labels.setdefault(row["token_str"].strip() or row["token_str"], row["score"])
     table = [[row["sequence"], row["token_str"], round(float(row["score"]), 4)] for row in guesses]
-    return f"This model's mask token is `{result['mask_token']}`.", labels, table
+    return {"mask_token": f"This model's mask token is `{result['mask_token']}`.", "guesses": labels, "sentences": table}
 
 
 def build_tiny(folder):
@@ -81,8 +81,8 @@ TASK = Task(
     present=present,
     run=run,
     examples=(
-        ("Paris is the [MASK] of France.",),
-        ("The quick brown fox jumps over the lazy [MASK].",),
+        {"text": "Paris is the [MASK] of France."},
+        {"text": "The quick brown fox jumps over the lazy [MASK]."},
     ),
     batchable=True,
     tiny=(TinyModel("tiny-bert-mlm", build_tiny),),

@@ -12,23 +12,23 @@ LABELS = ("cat", "dog", "astronaut", "rocket", "coffee cup")
 
 
 def inputs():
-    return [image_input("image-classification")]
+    return {"image": image_input("image-classification")}
 
 
 def params():
-    return [gr.Slider(1, 20, value=5, step=1, label="Top k labels", elem_id="image-classification-top-k")]
+    return {"top_k": gr.Slider(1, 20, value=5, step=1, label="Top k labels", elem_id="image-classification-top-k")}
 
 
 def outputs():
-    return [gr.Label(label="Labels", elem_id="image-classification-labels")]
+    return {"labels": gr.Label(label="Labels", elem_id="image-classification-labels")}
 
 
 def prepare(image, top_k=5, limits=Limits()):
     return Call(load_image(image, limits.max_image_side), {"top_k": int(top_k)})
 
 
-def present(result, *_):
-    return ({row["label"]: row["score"] for row in result},)
+def present(result, **_):
+    return {"labels": {row["label"]: row["score"] for row in result}}
 
 
 def build_tiny(folder):
@@ -52,7 +52,7 @@ TASK = Task(
     outputs=outputs,
     prepare=prepare,
     present=present,
-    examples=tuple((path,) for path in EXAMPLES),
+    examples=tuple({"image": path} for path in EXAMPLES),
     batchable=True,
     tiny=(TinyModel("tiny-vit", build_tiny),),
     description="ImageNet-style classifiers: what is in the picture, with scores.",

@@ -17,16 +17,16 @@ MAX_IMAGES = 8
 
 
 def inputs():
-    return [gr.File(label="Images (two or more)", file_count="multiple", file_types=["image"], type="filepath",
-                    elem_id="image-feature-extraction-images")]
+    return {"images": gr.File(label="Images (two or more)", file_count="multiple", file_types=["image"],
+                              type="filepath", elem_id="image-feature-extraction-images")}
 
 
 def outputs():
-    return [
-        gr.Gallery(label="Compared", columns=4, height=200, elem_id="image-feature-extraction-gallery"),
-        gr.Dataframe(label="Cosine similarity (1 = the model sees them as the same)", interactive=False,
-                     elem_id="image-feature-extraction-similarity"),
-    ]
+    return {
+        "gallery": gr.Gallery(label="Compared", columns=4, height=200, elem_id="image-feature-extraction-gallery"),
+        "similarity": gr.Dataframe(label="Cosine similarity (1 = the model sees them as the same)", interactive=False,
+                                   elem_id="image-feature-extraction-similarity"),
+    }
 
 
 def prepare(images, limits=Limits()):
@@ -38,7 +38,7 @@ def prepare(images, limits=Limits()):
     return Call([load_image(path, limits.max_image_side) for path in paths])
 
 
-def run(pipe, call):
+def run(pipe, call, progress=None):
     """One feature vector per image: the mean of the model's last hidden states over tokens (or pixels)."""
     vectors = []
     for image in call.inputs:
@@ -62,14 +62,14 @@ def names(paths) -> list[str]:
     return [f"{i}. {base}" for i, base in enumerate(bases, 1)]
 
 
-def present(result, images, *_):
+def present(result, images, **_):
     import pandas as pd
 
     similarity = cosine_matrix(np.asarray(result["output"], dtype=np.float64)).round(4)
     labels = names(images)
     table = pd.DataFrame(similarity, columns=labels)
     table.insert(0, "image", labels)
-    return [(image, label) for image, label in zip(result["input"], labels)], table
+    return {"gallery": [(image, label) for image, label in zip(result["input"], labels)], "similarity": table}
 
 
 def build_tiny_vit(folder):
@@ -91,8 +91,8 @@ TASK = Task(
     present=present,
     run=run,
     examples=(
-        (["assets/chelsea.jpg", "assets/coffee.jpg", "assets/rocket.jpg"],),
-        (["assets/astronaut.jpg", "assets/rocket.jpg"],),
+        {"images": ["assets/chelsea.jpg", "assets/coffee.jpg", "assets/rocket.jpg"]},
+        {"images": ["assets/astronaut.jpg", "assets/rocket.jpg"]},
     ),
     tiny=(TinyModel("tiny-vit-features", build_tiny_vit),),
     description="DINOv2 and ViT image features: how alike each pair of pictures is, as a cosine similarity matrix.",

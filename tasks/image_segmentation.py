@@ -18,24 +18,26 @@ COLUMNS = ["label", "score", "area %"]
 
 
 def inputs():
-    return [image_input("image-segmentation")]
+    return {"image": image_input("image-segmentation")}
 
 
 def params():
-    return [
-        gr.Radio(list(SUBTASKS), value="auto", label="Kind of segmentation",
-                 info="auto: panoptic, else instance, else semantic — whichever the model does",
-                 elem_id="image-segmentation-subtask"),
-        gr.Slider(0.0, 1.0, value=0.9, step=0.01, label="Score threshold",
-                  info="instance / panoptic: segments scoring less are dropped", elem_id="image-segmentation-threshold"),
-        gr.Slider(0.0, 1.0, value=0.5, step=0.01, label="Mask threshold",
-                  info="instance / panoptic: pixel probability needed to belong to a mask",
-                  elem_id="image-segmentation-mask-threshold"),
-    ]
+    return {
+        "subtask": gr.Radio(list(SUBTASKS), value="auto", label="Kind of segmentation",
+                            info="auto: panoptic, else instance, else semantic — whichever the model does",
+                            elem_id="image-segmentation-subtask"),
+        "threshold": gr.Slider(0.0, 1.0, value=0.9, step=0.01, label="Score threshold",
+                               info="instance / panoptic: segments scoring less are dropped",
+                               elem_id="image-segmentation-threshold"),
+        "mask_threshold": gr.Slider(0.0, 1.0, value=0.5, step=0.01, label="Mask threshold",
+                                    info="instance / panoptic: pixel probability needed to belong to a mask",
+                                    elem_id="image-segmentation-mask-threshold"),
+    }
 
 
 def outputs():
-    return [annotated_output("image-segmentation", "Segments"), table_output("image-segmentation", "Segments", COLUMNS)]
+    return {"image": annotated_output("image-segmentation", "Segments"),
+            "table": table_output("image-segmentation", "Segments", COLUMNS)}
 
 
 def prepare(image, subtask="auto", threshold=0.9, mask_threshold=0.5, limits=Limits()):
@@ -52,7 +54,7 @@ def supported(pipe) -> list[str]:
     return [kind for kind in SUBTASKS[1:] if hasattr(pipe.image_processor, f"post_process_{kind}_segmentation")]
 
 
-def run(pipe, call):
+def run(pipe, call, progress=None):
     kinds = supported(pipe)
     subtask = call.kwargs.get("subtask")
     if subtask and subtask not in kinds:
@@ -60,7 +62,7 @@ def run(pipe, call):
     return with_input(call.inputs, pipe(call.inputs, **call.kwargs))
 
 
-def present(result, *_):
+def present(result, **_):
     import pandas as pd
 
     image, segments = result["input"], result["output"]
@@ -70,7 +72,7 @@ def present(result, *_):
         masks[label] = mask_array(segment["mask"])
         score = None if segment["score"] is None else round(float(segment["score"]), 4)  # semantic: no score
         rows.append([label, score, round(100 * float(np.count_nonzero(masks[label])) / pixels, 2)])
-    return annotated(image, masks), pd.DataFrame(rows, columns=COLUMNS)
+    return {"image": annotated(image, masks), "table": pd.DataFrame(rows, columns=COLUMNS)}
 
 
 def build_tiny_segformer(folder):
@@ -100,7 +102,7 @@ TASK = Task(
     prepare=prepare,
     present=present,
     run=run,
-    examples=tuple((path,) for path in EXAMPLES),
+    examples=tuple({"image": path} for path in EXAMPLES),
     batchable=True,
     tiny=(TinyModel("tiny-segformer", build_tiny_segformer),),
     description="SegFormer (semantic) and Mask2Former (instance, panoptic): every region of the picture, labelled.",

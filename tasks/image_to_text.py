@@ -14,20 +14,20 @@ from ._vision import EXAMPLES, image_input, with_input
 
 
 def inputs():
-    return [
-        image_input("image-to-text"),
-        gr.Textbox(label="Start of the caption (optional)", placeholder="a photograph of",
-                   info="The model continues it", elem_id="image-to-text-prompt"),
-    ]
+    return {
+        "image": image_input("image-to-text"),
+        "prompt": gr.Textbox(label="Start of the caption (optional)", placeholder="a photograph of",
+                             info="The model continues it", elem_id="image-to-text-prompt"),
+    }
 
 
 def params():
-    return [gr.Slider(1, 100, value=30, step=1, label="Max new tokens", info="Longest caption, in word pieces",
-                      elem_id="image-to-text-max-new-tokens")]
+    return {"max_new_tokens": gr.Slider(1, 100, value=30, step=1, label="Max new tokens",
+                                        info="Longest caption, in word pieces", elem_id="image-to-text-max-new-tokens")}
 
 
 def outputs():
-    return [gr.Textbox(label="Caption", lines=3, buttons=["copy"], elem_id="image-to-text-caption")]
+    return {"caption": gr.Textbox(label="Caption", lines=3, buttons=["copy"], elem_id="image-to-text-caption")}
 
 
 def prepare(image, prompt="", max_new_tokens=30, limits=Limits()):
@@ -42,17 +42,17 @@ def load(task, choice, placement):
     return load_pipeline(dataclasses.replace(task, name="image-text-to-text"), choice, placement)
 
 
-def run(pipe, call):
+def run(pipe, call, progress=None):
     kwargs = dict(call.kwargs)
     output = pipe(images=call.inputs, text=kwargs.pop("text"), generate_kwargs=kwargs)
     return with_input(call.inputs, output)
 
 
-def present(result, *_):
+def present(result, **_):
     output = result["output"]
     first = output[0] if isinstance(output, list) else output
     first = first[0] if isinstance(first, list) else first
-    return (str(first["generated_text"]).strip(),)
+    return {"caption": str(first["generated_text"]).strip()}
 
 
 def build_tiny_blip(folder):
@@ -86,7 +86,8 @@ TASK = Task(
     load=load,
     run=run,
     own_pipeline=True,  # no image_to_text.py in transformers 5: `load` builds the image-text-to-text pipeline
-    examples=tuple((path, "") for path in EXAMPLES[:3]) + (("assets/rocket.jpg", "a photograph of"),),
+    examples=tuple({"image": path, "prompt": ""} for path in EXAMPLES[:3])
+    + ({"image": "assets/rocket.jpg", "prompt": "a photograph of"},),
     tiny=(TinyModel("tiny-blip", build_tiny_blip),),
     description="BLIP captioners: a sentence saying what the picture shows; give it the start of a caption to steer it.",
 )

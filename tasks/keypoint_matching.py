@@ -15,22 +15,23 @@ MAX_LINES = 200  # more lines hide the pictures
 
 
 def inputs():
-    return [
-        ImageInput(label="First image", type="filepath", image_mode=None, sources=["upload", "webcam", "clipboard"],
-                   elem_id="keypoint-matching-image"),
-        ImageInput(label="Second image", type="filepath", image_mode=None, sources=["upload", "webcam", "clipboard"],
-                   elem_id="keypoint-matching-image-2"),
-    ]
+    return {
+        "first": ImageInput(label="First image", type="filepath", image_mode=None,
+                            sources=["upload", "webcam", "clipboard"], elem_id="keypoint-matching-image"),
+        "second": ImageInput(label="Second image", type="filepath", image_mode=None,
+                             sources=["upload", "webcam", "clipboard"], elem_id="keypoint-matching-image-2"),
+    }
 
 
 def params():
-    return [gr.Slider(0.0, 1.0, value=0.2, step=0.01, label="Match score threshold",
-                      info="Matches the model is less sure of are hidden", elem_id="keypoint-matching-threshold")]
+    return {"threshold": gr.Slider(0.0, 1.0, value=0.2, step=0.01, label="Match score threshold",
+                                   info="Matches the model is less sure of are hidden",
+                                   elem_id="keypoint-matching-threshold")}
 
 
 def outputs():
-    return [gr.Image(label="Matches", type="pil", format="jpeg", elem_id="keypoint-matching-matches"),
-            table_output("keypoint-matching", "Matches", COLUMNS)]
+    return {"image": gr.Image(label="Matches", type="pil", format="jpeg", elem_id="keypoint-matching-matches"),
+            "table": table_output("keypoint-matching", "Matches", COLUMNS)}
 
 
 def prepare(first, second, threshold=0.2, limits=Limits()):
@@ -38,7 +39,7 @@ def prepare(first, second, threshold=0.2, limits=Limits()):
     return Call(images, {"threshold": float(threshold)})
 
 
-def run(pipe, call):
+def run(pipe, call, progress=None):
     return with_input(call.inputs, pipe(call.inputs, **call.kwargs))
 
 
@@ -68,13 +69,13 @@ def _hsv(hue):
     return colorsys.hsv_to_rgb(hue, 0.85, 0.95)
 
 
-def present(result, *_):
+def present(result, **_):
     import pandas as pd
 
     (first, second), matches = result["input"], result["output"]
     rows = [[round(m["score"], 4), round(m["keypoint_image_0"]["x"], 1), round(m["keypoint_image_0"]["y"], 1),
              round(m["keypoint_image_1"]["x"], 1), round(m["keypoint_image_1"]["y"], 1)] for m in matches]
-    return side_by_side(first, second, matches), pd.DataFrame(rows, columns=COLUMNS)
+    return {"image": side_by_side(first, second, matches), "table": pd.DataFrame(rows, columns=COLUMNS)}
 
 
 def build_tiny_superglue(folder):
@@ -99,7 +100,10 @@ TASK = Task(
     prepare=prepare,
     present=present,
     run=run,
-    examples=(("assets/astronaut.jpg", "assets/astronaut.jpg"), ("assets/rocket.jpg", "assets/astronaut.jpg")),
+    examples=(
+        {"first": "assets/astronaut.jpg", "second": "assets/astronaut.jpg"},
+        {"first": "assets/rocket.jpg", "second": "assets/astronaut.jpg"},
+    ),
     tiny=(TinyModel("tiny-superglue", build_tiny_superglue),),
     description="SuperGlue, LightGlue and EfficientLoFTR: which points of one photo are the same points in another.",
 )

@@ -15,27 +15,28 @@ MAX_MASKS = 64  # drawing more is slow and unreadable; the JSON still counts the
 
 
 def inputs():
-    return [image_input("mask-generation")]
+    return {"image": image_input("mask-generation")}
 
 
 def params():
-    return [
-        gr.Slider(8, 256, value=64, step=8, label="Points per batch",
+    return {
+        "points_per_batch": gr.Slider(8, 256, value=64, step=8, label="Points per batch",
                   info="Prompt points the model takes at once: more is faster but needs more memory",
                   elem_id="mask-generation-points-per-batch"),
-        gr.Slider(4, 64, value=16, step=1, label="Points per side",
+        "points_per_side": gr.Slider(4, 64, value=16, step=1, label="Points per side",
                   info="A grid of this many points per side prompts the model (more finds smaller things, slower)",
                   elem_id="mask-generation-points-per-side"),
-        gr.Slider(0.0, 1.0, value=0.88, step=0.01, label="Predicted quality threshold",
+        "pred_iou_thresh": gr.Slider(0.0, 1.0, value=0.88, step=0.01, label="Predicted quality threshold",
                   info="Masks the model itself rates lower are dropped", elem_id="mask-generation-iou-threshold"),
-        gr.Slider(0.0, 1.0, value=0.95, step=0.01, label="Stability threshold",
+        "stability_score_thresh": gr.Slider(0.0, 1.0, value=0.95, step=0.01, label="Stability threshold",
                   info="Masks that change shape when the cut-off moves are dropped",
                   elem_id="mask-generation-stability-threshold"),
-    ]
+    }
 
 
 def outputs():
-    return [annotated_output("mask-generation", "Masks"), table_output("mask-generation", "Masks", COLUMNS)]
+    return {"image": annotated_output("mask-generation", "Masks"),
+            "table": table_output("mask-generation", "Masks", COLUMNS)}
 
 
 def prepare(image, points_per_batch=64, points_per_side=16, pred_iou_thresh=0.88, stability_score_thresh=0.95,
@@ -48,11 +49,11 @@ def prepare(image, points_per_batch=64, points_per_side=16, pred_iou_thresh=0.88
     })
 
 
-def run(pipe, call):
+def run(pipe, call, progress=None):
     return with_input(call.inputs, pipe(call.inputs, **call.kwargs))
 
 
-def present(result, *_):
+def present(result, **_):
     import pandas as pd
 
     image, output = result["input"], result["output"]
@@ -63,7 +64,7 @@ def present(result, *_):
     for number, (score, mask) in enumerate(ranked, 1):
         masks[f"mask {number}"] = mask_array(mask)
         rows.append([f"mask {number}", round(score, 4), round(100 * float(np.count_nonzero(mask)) / pixels, 2)])
-    return annotated(image, masks), pd.DataFrame(rows, columns=COLUMNS)
+    return {"image": annotated(image, masks), "table": pd.DataFrame(rows, columns=COLUMNS)}
 
 
 def build_tiny_sam(folder):
@@ -91,7 +92,7 @@ TASK = Task(
     present=present,
     run=run,
     requires=("torchvision",),  # SAM's image processor needs it
-    examples=tuple((path,) for path in EXAMPLES),
+    examples=tuple({"image": path} for path in EXAMPLES),
     tiny=(TinyModel("tiny-sam", build_tiny_sam),),
     description="Segment Anything: every object-like region of the picture as a mask, no labels needed.",
 )

@@ -12,30 +12,30 @@ LABELS = ("cat", "dog", "person", "rocket", "cup")
 
 
 def inputs():
-    return [image_input("object-detection")]
+    return {"image": image_input("object-detection")}
 
 
 def params():
-    return [
-        gr.Slider(0.0, 1.0, value=0.5, step=0.01, label="Score threshold", info="Boxes scoring less are hidden",
-                  elem_id="object-detection-threshold"),
-    ]
+    return {
+        "threshold": gr.Slider(0.0, 1.0, value=0.5, step=0.01, label="Score threshold",
+                               info="Boxes scoring less are hidden", elem_id="object-detection-threshold"),
+    }
 
 
 def outputs():
-    return [annotated_output("object-detection", "Detected objects"),
-            table_output("object-detection", "Boxes", BOX_COLUMNS)]
+    return {"image": annotated_output("object-detection", "Detected objects"),
+            "table": table_output("object-detection", "Boxes", BOX_COLUMNS)}
 
 
 def prepare(image, threshold=0.5, limits=Limits()):
     return Call(load_image(image, limits.max_image_side), {"threshold": float(threshold)})
 
 
-def run(pipe, call):
+def run(pipe, call, progress=None):
     return with_input(call.inputs, pipe(call.inputs, **call.kwargs))
 
 
-def present(result, *_):
+def present(result, **_):
     return present_boxes(result)
 
 
@@ -79,7 +79,7 @@ TASK = Task(
     prepare=prepare,
     present=present,
     run=run,
-    examples=tuple((path,) for path in EXAMPLES),
+    examples=tuple({"image": path} for path in EXAMPLES),
     batchable=True,
     tiny=(TinyModel("tiny-detr", build_tiny_detr), TinyModel("tiny-yolos", build_tiny_yolos)),
     description="COCO-trained detectors (YOLOS, RT-DETR): what is where in the picture, as labelled boxes.",

@@ -83,28 +83,33 @@ def load(task, choice, placement):
 
 
 def inputs():
-    return [
-        gr.Textbox(label="Context", lines=8, placeholder="Paste a text that holds the answer…", elem_id="question-answering-context"),
-        gr.Textbox(label="Question", placeholder="What is the capital of France?", elem_id="question-answering-question"),
-    ]
+    return {
+        "context": gr.Textbox(label="Context", lines=8, placeholder="Paste a text that holds the answer…",
+                              elem_id="question-answering-context"),
+        "question": gr.Textbox(label="Question", placeholder="What is the capital of France?",
+                               elem_id="question-answering-question"),
+    }
 
 
 def params():
-    return [
-        gr.Slider(1, 100, value=30, step=1, label="Longest answer (tokens)", elem_id="question-answering-max-answer"),
-        gr.Slider(16, 256, value=128, step=16, label="Window overlap for long texts (tokens)", elem_id="question-answering-stride",
-                  info="Texts longer than the model's window are read in overlapping windows."),
-    ]
+    return {
+        "max_answer_len": gr.Slider(1, 100, value=30, step=1, label="Longest answer (tokens)",
+                                    elem_id="question-answering-max-answer"),
+        "stride": gr.Slider(16, 256, value=128, step=16, label="Window overlap for long texts (tokens)",
+                            elem_id="question-answering-stride",
+                            info="Texts longer than the model's window are read in overlapping windows."),
+    }
 
 
 def outputs():
-    return [
-        gr.HighlightedText(label="Answer in the context", show_legend=False, elem_id="question-answering-highlight"),
-        gr.Markdown(elem_id="question-answering-answer"),
-    ]
+    return {
+        "highlight": gr.HighlightedText(label="Answer in the context", show_legend=False,
+                                        elem_id="question-answering-highlight"),
+        "answer": gr.Markdown(elem_id="question-answering-answer"),
+    }
 
 
-def prepare(context, question, max_answer_len=30, stride=128):
+def prepare(context, question, max_answer_len=30, stride=128, limits=None):
     if not (context or "").strip():
         raise UserError("Paste a context: the text the answer is taken from.")
     if not (question or "").strip():
@@ -117,9 +122,9 @@ def prepare(context, question, max_answer_len=30, stride=128):
     return Call({"question": question.strip(), "context": context}, {"max_answer_len": int(max_answer_len), "stride": int(stride)})
 
 
-def present(result, context, *_):
+def present(result, context, **_):
     answer = f"**Answer:** {result['answer'] or '(empty)'} · score {result['score']:.3f} · characters {result['start']}–{result['end']}"
-    return highlight(context, [(result["start"], result["end"], "answer")]), answer
+    return {"highlight": highlight(context, [(result["start"], result["end"], "answer")]), "answer": answer}
 
 
 def build_tiny(folder):
@@ -141,10 +146,10 @@ TASK = Task(
     present=present,
     load=load,
     examples=(
-        ("Paris is the capital of France and Berlin is the capital of Germany. The Seine flows through Paris.",
-         "What is the capital of Germany?"),
-        ("Hugging Face pipelines make models easy to try in the browser. They were first released in 2019.",
-         "What do pipelines make easy?"),
+        {"context": "Paris is the capital of France and Berlin is the capital of Germany. The Seine flows through Paris.",
+         "question": "What is the capital of Germany?"},
+        {"context": "Hugging Face pipelines make models easy to try in the browser. They were first released in 2019.",
+         "question": "What do pipelines make easy?"},
     ),
     own_pipeline=True,
     tiny=(TinyModel("tiny-bert-qa", build_tiny),),

@@ -12,24 +12,27 @@ INSTRUCTION = "Summarize the following text in a few sentences. Reply with the s
 
 
 def inputs():
-    return [gr.Textbox(label="Text to summarize", lines=10, placeholder="Paste an article…", elem_id="summarization-text")]
+    return {"text": gr.Textbox(label="Text to summarize", lines=10, placeholder="Paste an article…",
+                               elem_id="summarization-text")}
 
 
 def params():
-    return [
-        gr.Slider(8, 512, value=120, step=8, label="Longest summary (new tokens)", elem_id="summarization-max-new-tokens"),
-        gr.Slider(0, 256, value=10, step=1, label="Shortest summary (new tokens)", elem_id="summarization-min-new-tokens"),
-        gr.Slider(1, 8, value=2, step=1, label="Beams", elem_id="summarization-beams",
-                  info="More beams: more careful search, slower."),
-    ]
+    return {
+        "max_new_tokens": gr.Slider(8, 512, value=120, step=8, label="Longest summary (new tokens)",
+                                    elem_id="summarization-max-new-tokens"),
+        "min_new_tokens": gr.Slider(0, 256, value=10, step=1, label="Shortest summary (new tokens)",
+                                    elem_id="summarization-min-new-tokens"),
+        "num_beams": gr.Slider(1, 8, value=2, step=1, label="Beams", elem_id="summarization-beams",
+                               info="More beams: more careful search, slower."),
+    }
 
 
 def outputs():
-    return [gr.Textbox(label="Summary", lines=6, buttons=["copy"], elem_id="summarization-summary"),
-            gr.Markdown(elem_id="summarization-mode")]
+    return {"summary": gr.Textbox(label="Summary", lines=6, buttons=["copy"], elem_id="summarization-summary"),
+            "mode": gr.Markdown(elem_id="summarization-mode")}
 
 
-def prepare(text, max_new_tokens=120, min_new_tokens=10, num_beams=2):
+def prepare(text, max_new_tokens=120, min_new_tokens=10, num_beams=2, limits=None):
     if not (text or "").strip():
         raise UserError("Paste a text to summarize.")
     if len(text) > MAX_CHARS:
@@ -40,13 +43,13 @@ def prepare(text, max_new_tokens=120, min_new_tokens=10, num_beams=2):
                                "num_beams": int(num_beams), "do_sample": False})
 
 
-def run(pipe, call):
+def run(pipe, call, progress=None):
     prefix = _seq2seq.t5_prefix(pipe, "summarization", "summarize: ")
     return _seq2seq.generate(pipe, call.inputs, INSTRUCTION, "summary_text", prefix=prefix, **call.kwargs)
 
 
-def present(result, *_):
-    return result["summary_text"], f"Answered by {_seq2seq.MODES[result['mode']]}."
+def present(result, **_):
+    return {"summary": result["summary_text"], "mode": f"Answered by {_seq2seq.MODES[result['mode']]}."}
 
 
 def build_bart(folder):
@@ -76,12 +79,12 @@ TASK = Task(
     present=present,
     load=_seq2seq.load,
     run=run,
-    examples=((
+    examples=({"text": (
         "The Pipeline Playground lets anyone try Hugging Face models in the browser. Each task has its own tab with "
         "examples, parameters and a rich result, and every tab is also an API endpoint. Models are loaded once and "
         "kept in a shared cache, so the second request is fast. Errors are shown as plain sentences, and the app "
-        "works offline with local model folders, which makes it suitable for live demos and air-gapped machines.",
-    ),),
+        "works offline with local model folders, which makes it suitable for live demos and air-gapped machines."
+    )},),
     own_pipeline=True,
     tiny=(TinyModel("tiny-bart", build_bart), TinyModel("tiny-gpt2-chat", causal_lm)),
     description="Summarize a text with an encoder-decoder model (BART, T5) or a chat model (asked with a prompt).",

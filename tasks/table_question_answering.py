@@ -16,21 +16,22 @@ EXAMPLE = {
 
 
 def inputs():
-    return [
-        gr.Dataframe(value=EXAMPLE, label="Table (edit any cell; add rows and columns)", interactive=True,
-                     type="pandas", elem_id="table-question-answering-table"),
-        gr.Textbox(label="Question", placeholder="Which city has the most people?", elem_id="table-question-answering-question"),
-    ]
+    return {
+        "table": gr.Dataframe(value=EXAMPLE, label="Table (edit any cell; add rows and columns)", interactive=True,
+                              type="pandas", elem_id="table-question-answering-table"),
+        "question": gr.Textbox(label="Question", placeholder="Which city has the most people?",
+                               elem_id="table-question-answering-question"),
+    }
 
 
 def outputs():
-    return [
-        gr.Textbox(label="Answer", elem_id="table-question-answering-answer"),
-        gr.Markdown(elem_id="table-question-answering-details"),
-    ]
+    return {
+        "answer": gr.Textbox(label="Answer", elem_id="table-question-answering-answer"),
+        "details": gr.Markdown(elem_id="table-question-answering-details"),
+    }
 
 
-def prepare(table, question):
+def prepare(table, question, limits=None):
     if not (question or "").strip():
         raise UserError("Type a question about the table.")
     if len(question.strip()) > MAX_QUESTION_CHARS:  # a 20,000-word one made the tokenizer eat all memory
@@ -51,11 +52,11 @@ def prepare(table, question):
     return Call({"table": columns, "query": question.strip()})
 
 
-def present(result, *_):
+def present(result, **_):
     aggregator = result.get("aggregator") or "NONE"
     cells = ", ".join(f"{cell} (row {r + 1}, column {c + 1})" for cell, (r, c) in zip(result["cells"], result["coordinates"]))
     details = f"**Aggregator:** {aggregator} · **Cells:** {cells or 'none selected'}"
-    return result["answer"], details
+    return {"answer": result["answer"], "details": details}
 
 
 def build_tiny(folder):
@@ -83,8 +84,8 @@ TASK = Task(
     prepare=prepare,
     present=present,
     examples=(
-        (EXAMPLE, "Which city has the most people?"),
-        (EXAMPLE, "What is the total population?"),
+        {"table": EXAMPLE, "question": "Which city has the most people?"},
+        {"table": EXAMPLE, "question": "What is the total population?"},
     ),
     tiny=(TinyModel("tiny-tapas", build_tiny),),
     description="Ask about a table: TAPAS answers with cells and, when it adds or counts, the aggregator it used.",

@@ -15,33 +15,35 @@ VOICE_FILE = "speaker_embeddings.npy"  # optional x-vector saved next to a Speec
 
 
 def inputs():
-    return [
-        gr.Textbox(
+    return {
+        "text": gr.Textbox(
             label="Text", lines=3, value="Hello, and welcome to the pipeline playground.",
             info="Speech for TTS models; a description of the music for MusicGen", elem_id="text-to-audio-text",
         )
-    ]
+    }
 
 
 def params():
-    return [
-        gr.Slider(16, 1500, value=256, step=16, label="Length in tokens (MusicGen, Bark)",
-                  info="MusicGen makes about 50 tokens per second", elem_id="text-to-audio-max-new-tokens"),
-        gr.Checkbox(value=True, label="Sample (MusicGen, Bark)", elem_id="text-to-audio-do-sample"),
-        gr.Slider(0.1, 2.0, value=1.0, step=0.05, label="Temperature (MusicGen, Bark)",
-                  elem_id="text-to-audio-temperature"),
-        gr.Slider(1.0, 10.0, value=3.0, step=0.5, label="Guidance scale (MusicGen)",
-                  elem_id="text-to-audio-guidance-scale"),
-        gr.Number(value=0, precision=0, label="Seed", info="The same seed and text give the same audio",
-                  elem_id="text-to-audio-seed"),
-    ]
+    return {
+        "max_new_tokens": gr.Slider(16, 1500, value=256, step=16, label="Length in tokens (MusicGen, Bark)",
+                                    info="MusicGen makes about 50 tokens per second",
+                                    elem_id="text-to-audio-max-new-tokens"),
+        "do_sample": gr.Checkbox(value=True, label="Sample (MusicGen, Bark)", elem_id="text-to-audio-do-sample"),
+        "temperature": gr.Slider(0.1, 2.0, value=1.0, step=0.05, label="Temperature (MusicGen, Bark)",
+                                 elem_id="text-to-audio-temperature"),
+        "guidance_scale": gr.Slider(1.0, 10.0, value=3.0, step=0.5, label="Guidance scale (MusicGen)",
+                                    elem_id="text-to-audio-guidance-scale"),
+        "seed": gr.Number(value=0, precision=0, label="Seed", info="The same seed and text give the same audio",
+                          elem_id="text-to-audio-seed"),
+    }
 
 
 def outputs():
-    return [gr.Audio(label="Audio", type="numpy", interactive=False, buttons=["download"], elem_id="text-to-audio-audio")]
+    return {"audio": gr.Audio(label="Audio", type="numpy", interactive=False, buttons=["download"],
+                              elem_id="text-to-audio-audio")}
 
 
-def prepare(text, max_new_tokens=256, do_sample=True, temperature=1.0, guidance_scale=3.0, seed=0):
+def prepare(text, max_new_tokens=256, do_sample=True, temperature=1.0, guidance_scale=3.0, seed=0, limits=None):
     text = (text or "").strip()
     if not text:
         raise UserError("Write some text to turn into audio first.")
@@ -79,7 +81,7 @@ def load(task, choice, placement):
 SEEDED = threading.Lock()
 
 
-def run(pipe, call):
+def run(pipe, call, progress=None):
     """Applies each option only where the loaded model takes it, and says which were used."""
     import torch
 
@@ -124,7 +126,7 @@ def speaker_embeddings(pipe, seed: int):
     return vector.reshape(1, -1).to(pipe.device, pipe.model.dtype)
 
 
-def present(result, *_):
+def present(result, **_):
     import numpy as np
 
     audio = np.asarray(result["audio"], dtype=np.float32)
@@ -134,7 +136,7 @@ def present(result, *_):
     peak = float(np.abs(audio).max()) if audio.size else 0.0
     if peak > 1.0:  # keep it playable without clipping
         audio = audio / peak
-    return ((int(result["sampling_rate"]), (audio * 32767).astype(np.int16)),)  # 16-bit PCM, as players expect
+    return {"audio": (int(result["sampling_rate"]), (audio * 32767).astype(np.int16))}  # 16-bit PCM, as players expect
 
 
 def build_tiny_vits(folder):
@@ -236,8 +238,8 @@ TASK = Task(
     run=run,
     requires=("sentencepiece",),
     examples=(
-        ("Hello, and welcome to the pipeline playground.",),
-        ("lo-fi beat with a warm piano and soft rain",),
+        {"text": "Hello, and welcome to the pipeline playground."},
+        {"text": "lo-fi beat with a warm piano and soft rain"},
     ),
     tiny=(
         TinyModel("tiny-vits", build_tiny_vits),

@@ -10,37 +10,37 @@ from runtime.tiny import bpe_tokenizer
 
 
 def inputs():
-    return [
-        gr.Textbox(
+    return {
+        "prompt": gr.Textbox(
             label="Prompt", lines=3, placeholder="A cat astronaut drinking coffee…", elem_id="text-to-image-prompt"
         ),
-        gr.Textbox(
+        "negative": gr.Textbox(
             label="Negative prompt (optional)", placeholder="blurry, low quality", elem_id="text-to-image-negative"
         ),
-    ]
+    }
 
 
 def params():
-    return [
-        gr.Slider(
+    return {
+        "steps": gr.Slider(
             1, 50, value=4, step=1, label="Steps", info="sd-turbo: 1–4; Stable Diffusion 1.5: 20–30",
             elem_id="text-to-image-steps",
         ),
-        gr.Slider(
+        "guidance": gr.Slider(
             0.0, 15.0, value=0.0, step=0.5, label="Guidance", info="sd-turbo: 0; others: about 7",
             elem_id="text-to-image-guidance",
         ),
-        gr.Number(value=0, precision=0, label="Seed (-1: random)", elem_id="text-to-image-seed"),
-        gr.Slider(64, 1024, value=512, step=64, label="Width", elem_id="text-to-image-width"),
-        gr.Slider(64, 1024, value=512, step=64, label="Height", elem_id="text-to-image-height"),
-    ]
+        "seed": gr.Number(value=0, precision=0, label="Seed (-1: random)", elem_id="text-to-image-seed"),
+        "width": gr.Slider(64, 1024, value=512, step=64, label="Width", elem_id="text-to-image-width"),
+        "height": gr.Slider(64, 1024, value=512, step=64, label="Height", elem_id="text-to-image-height"),
+    }
 
 
 def outputs():
-    return [gr.Image(label="Image", type="pil", format="png", elem_id="text-to-image-image")]
+    return {"image": gr.Image(label="Image", type="pil", format="png", elem_id="text-to-image-image")}
 
 
-def prepare(prompt, negative="", steps=4, guidance=0.0, seed=0, width=512, height=512):
+def prepare(prompt, negative="", steps=4, guidance=0.0, seed=0, width=512, height=512, limits=None):
     if not (prompt or "").strip():
         raise UserError("Describe the picture you want in the prompt.")
     if int(width) % 8 or int(height) % 8:
@@ -95,26 +95,26 @@ def run(pipe, call, progress=None):
 
     generator = torch.Generator("cpu").manual_seed(seed)  # CPU generator: the same seed gives the same image anywhere
     out = pipe(call.inputs, generator=generator, callback_on_step_end=step_done, **kwargs)
-    return {"images": out.images, "seed": seed, **cut_note(pipe, call.inputs, kwargs.get("negative_prompt"))}
+    return {"images": out.images, "seed": seed}
 
 
-def cut_note(pipe, prompt: str, negative: str | None) -> dict:
-    """{"status_note": ...} when the text encoder reads only the start of a prompt (CLIP: 77 tokens), else {}."""
+def cut_note(pipe, call) -> str:
+    """The status line's word when the text encoder reads only the start of a prompt (CLIP: 77 tokens), else ""."""
     tokenizer = getattr(pipe, "tokenizer", None)
     limit = getattr(tokenizer, "model_max_length", None)
     if not limit or limit >= 1_000_000:
-        return {}
+        return ""
     cut = []
-    for name, text in (("prompt", prompt), ("negative prompt", negative)):
+    for name, text in (("prompt", call.inputs), ("negative prompt", call.kwargs.get("negative_prompt"))):
         if text and len(text) > limit:  # a token covers at least one character
             tokens = len(tokenizer(text, truncation=False, verbose=False)["input_ids"])
             if tokens > limit:
                 cut.append(f"{name} cut to the model's first {limit} of {tokens} tokens")
-    return {"status_note": "; ".join(cut)} if cut else {}
+    return "; ".join(cut)
 
 
-def present(result, *_):
-    return (result["images"][0],)
+def present(result, **_):
+    return {"image": result["images"][0]}
 
 
 def build_tiny(folder):
@@ -163,12 +163,13 @@ TASK = Task(
     present=present,
     load=load,
     run=run,
+    note=cut_note,
     requires=("diffusers",),
     own_pipeline=True,
     check_architecture=False,
     examples=(
-        ("A watercolour painting of a cat astronaut floating above the Earth", "blurry"),
-        ("A cup of coffee on a wooden table, morning light, photo", ""),
+        {"prompt": "A watercolour painting of a cat astronaut floating above the Earth", "negative": "blurry"},
+        {"prompt": "A cup of coffee on a wooden table, morning light, photo", "negative": ""},
     ),
     tiny=(TinyModel("tiny-stable-diffusion", build_tiny),),
     description="Diffusion models (through diffusers) paint a picture from a prompt; a bar shows each denoising step.",

@@ -13,26 +13,28 @@ LABELS = ("O", "B-PER", "I-PER", "B-LOC", "I-LOC", "B-ORG", "I-ORG", "B-MISC", "
 
 
 def inputs():
-    return [gr.Textbox(label="Text", lines=4, placeholder="Type a sentence with names…", elem_id="token-classification-text")]
+    return {"text": gr.Textbox(label="Text", lines=4, placeholder="Type a sentence with names…",
+                               elem_id="token-classification-text")}
 
 
 def params():
-    return [
-        gr.Dropdown(
+    return {
+        "aggregation": gr.Dropdown(
             list(STRATEGIES), value="simple", label="Aggregation strategy", elem_id="token-classification-aggregation",
             info="How word pieces become entities: 'none' shows every token, the others merge pieces into words.",
         )
-    ]
+    }
 
 
 def outputs():
-    return [
-        gr.HighlightedText(label="Entities", show_legend=True, elem_id="token-classification-entities"),
-        gr.Dataframe(headers=COLUMNS, label="Entity table", interactive=False, elem_id="token-classification-table"),
-    ]
+    return {
+        "entities": gr.HighlightedText(label="Entities", show_legend=True, elem_id="token-classification-entities"),
+        "table": gr.Dataframe(headers=COLUMNS, label="Entity table", interactive=False,
+                              elem_id="token-classification-table"),
+    }
 
 
-def prepare(text, aggregation="simple"):
+def prepare(text, aggregation="simple", limits=None):
     if not (text or "").strip():
         raise UserError("Type some text to look for entities in.")
     if aggregation not in STRATEGIES:
@@ -40,11 +42,11 @@ def prepare(text, aggregation="simple"):
     return Call(text, {"aggregation_strategy": aggregation})
 
 
-def present(result, text, *_):
+def present(result, text, **_):
     label = lambda row: row.get("entity_group") or row.get("entity")  # noqa: E731 - 'none' names it entity
     spans = [(row.get("start"), row.get("end"), label(row)) for row in result]
     table = [[label(row), row.get("word"), round(float(row["score"]), 4), row.get("start"), row.get("end")] for row in result]
-    return highlight(text, spans), table
+    return {"entities": highlight(text, spans), "table": table}
 
 
 def build_tiny(folder):
@@ -70,8 +72,8 @@ TASK = Task(
     prepare=prepare,
     present=present,
     examples=(
-        ("My name is Sarah and I live in London, near the river Thames.",),
-        ("Hugging Face was founded in New York by Clément Delangue, Julien Chaumond and Thomas Wolf.",),
+        {"text": "My name is Sarah and I live in London, near the river Thames."},
+        {"text": "Hugging Face was founded in New York by Clément Delangue, Julien Chaumond and Thomas Wolf."},
     ),
     batchable=True,
     tiny=(TinyModel("tiny-bert-ner", build_tiny),),

@@ -12,26 +12,28 @@ MAX_CHARS = 5_000
 
 
 def inputs():
-    return [
-        gr.Textbox(label="Text to translate", lines=6, placeholder="Type a text…", elem_id="translation-text"),
-        gr.Dropdown(list(LANGUAGES), value="English", label="From", elem_id="translation-source"),
-        gr.Dropdown(list(LANGUAGES), value="French", label="To", elem_id="translation-target"),
-    ]
+    return {
+        "text": gr.Textbox(label="Text to translate", lines=6, placeholder="Type a text…", elem_id="translation-text"),
+        "source": gr.Dropdown(list(LANGUAGES), value="English", label="From", elem_id="translation-source"),
+        "target": gr.Dropdown(list(LANGUAGES), value="French", label="To", elem_id="translation-target"),
+    }
 
 
 def params():
-    return [
-        gr.Slider(8, 512, value=128, step=8, label="Longest translation (new tokens)", elem_id="translation-max-new-tokens"),
-        gr.Slider(1, 8, value=2, step=1, label="Beams", elem_id="translation-beams", info="More beams: more careful search, slower."),
-    ]
+    return {
+        "max_new_tokens": gr.Slider(8, 512, value=128, step=8, label="Longest translation (new tokens)",
+                                    elem_id="translation-max-new-tokens"),
+        "num_beams": gr.Slider(1, 8, value=2, step=1, label="Beams", elem_id="translation-beams",
+                               info="More beams: more careful search, slower."),
+    }
 
 
 def outputs():
-    return [gr.Textbox(label="Translation", lines=6, buttons=["copy"], elem_id="translation-translation"),
-            gr.Markdown(elem_id="translation-mode")]
+    return {"translation": gr.Textbox(label="Translation", lines=6, buttons=["copy"], elem_id="translation-translation"),
+            "mode": gr.Markdown(elem_id="translation-mode")}
 
 
-def prepare(text, source="English", target="French", max_new_tokens=128, num_beams=2):
+def prepare(text, source="English", target="French", max_new_tokens=128, num_beams=2, limits=None):
     if not (text or "").strip():
         raise UserError("Type a text to translate.")
     if len(text) > MAX_CHARS:
@@ -44,7 +46,7 @@ def prepare(text, source="English", target="French", max_new_tokens=128, num_bea
                                "num_beams": int(num_beams), "do_sample": False})
 
 
-def run(pipe, call):
+def run(pipe, call, progress=None):
     kwargs = dict(call.kwargs)
     source, target = kwargs.pop("source"), kwargs.pop("target")
     instruction = f"Translate the following text from {source} to {target}. Reply with the translation only."
@@ -55,11 +57,11 @@ def run(pipe, call):
     return {**result, "fixed_pair": fixed_pair}
 
 
-def present(result, *_):
+def present(result, **_):
     note = f"Answered by {_seq2seq.MODES[result['mode']]}."
     if result.get("fixed_pair"):
         note += " Marian models translate the one language pair in their name: the language choice is not used."
-    return result["translation_text"], note
+    return {"translation": result["translation_text"], "mode": note}
 
 
 def build_t5(folder):
@@ -87,8 +89,8 @@ TASK = Task(
     load=_seq2seq.load,
     run=run,
     examples=(
-        ("The weather today is sunny with a light breeze from the west.", "English", "French"),
-        ("Machine learning models classify images, audio and text.", "English", "German"),
+        {"text": "The weather today is sunny with a light breeze from the west.", "source": "English", "target": "French"},
+        {"text": "Machine learning models classify images, audio and text.", "source": "English", "target": "German"},
     ),
     own_pipeline=True,
     tiny=(TinyModel("tiny-t5", build_t5), TinyModel("tiny-gpt2-chat", causal_lm)),

@@ -10,15 +10,15 @@ LABELS = ("launching a rocket", "drinking coffee", "petting a cat", "waving")
 
 
 def inputs():
-    return [gr.Video(label="Video", sources=["upload", "webcam"], elem_id="video-classification-video")]
+    return {"video": gr.Video(label="Video", sources=["upload", "webcam"], elem_id="video-classification-video")}
 
 
 def params():
-    return [gr.Slider(1, 20, value=5, step=1, label="Top k labels", elem_id="video-classification-top-k")]
+    return {"top_k": gr.Slider(1, 20, value=5, step=1, label="Top k labels", elem_id="video-classification-top-k")}
 
 
 def outputs():
-    return [gr.Label(label="Labels", elem_id="video-classification-labels")]
+    return {"labels": gr.Label(label="Labels", elem_id="video-classification-labels")}
 
 
 def count_frames(path) -> int:
@@ -37,11 +37,11 @@ def count_frames(path) -> int:
         raise UserError("That file is not a video this app can read (try MP4 or WebM).") from error
 
 
-def prepare(video, top_k=5):
+def prepare(video, top_k=5, limits=None):
     return Call(str(video) if video else video, {"top_k": int(top_k), "frames": count_frames(video)})
 
 
-def run(pipe, call):
+def run(pipe, call, progress=None):
     """Decodes the model's frames evenly spread over the whole clip with PyAV (the pipeline's own decoder would
     need torchcodec, and takes only the first few frames)."""
     kwargs = dict(call.kwargs)
@@ -74,8 +74,8 @@ def sample_frames(path, total: int, wanted: int):
     return np.stack(frames)
 
 
-def present(result, *_):
-    return ({row["label"]: row["score"] for row in result},)
+def present(result, **_):
+    return {"labels": {row["label"]: row["score"] for row in result}}
 
 
 def build_tiny_videomae(folder):
@@ -102,7 +102,7 @@ TASK = Task(
     present=present,
     run=run,
     requires=("av",),  # the pipeline decodes videos with PyAV
-    examples=(("assets/rocket.mp4",), ("assets/astronaut.mp4",)),
+    examples=({"video": "assets/rocket.mp4"}, {"video": "assets/astronaut.mp4"}),
     tiny=(TinyModel("tiny-videomae", build_tiny_videomae),),
     description="VideoMAE and TimeSformer (Kinetics-400 actions): what is happening in a short clip.",
 )

@@ -13,32 +13,33 @@ ANSWERS = ("yes", "no", "cat", "2", "astronaut", "red", "coffee")
 
 
 def inputs():
-    return [
-        gr.Image(
+    return {
+        "image": gr.Image(
             label="Image", type="filepath", sources=["upload", "webcam", "clipboard"],
             elem_id="visual-question-answering-image",
         ),
-        gr.Textbox(label="Question", placeholder="What animal is this?", elem_id="visual-question-answering-question"),
-    ]
+        "question": gr.Textbox(label="Question", placeholder="What animal is this?",
+                               elem_id="visual-question-answering-question"),
+    }
 
 
 def params():
-    return [
-        gr.Slider(
+    return {
+        "top_k": gr.Slider(
             1, 10, value=5, step=1, label="Answers (classifier models)", elem_id="visual-question-answering-top-k"
         ),
-        gr.Slider(
+        "max_new_tokens": gr.Slider(
             1, 256, value=32, step=1, label="Max new tokens (generative models)",
             elem_id="visual-question-answering-max-new-tokens",
         ),
-    ]
+    }
 
 
 def outputs():
-    return [
-        gr.Textbox(label="Answer", elem_id="visual-question-answering-answer"),
-        gr.Label(label="Ranked answers", elem_id="visual-question-answering-answers"),
-    ]
+    return {
+        "answer": gr.Textbox(label="Answer", elem_id="visual-question-answering-answer"),
+        "ranked": gr.Label(label="Ranked answers", elem_id="visual-question-answering-answers"),
+    }
 
 
 def prepare(image, question, top_k=5, max_new_tokens=32, limits=Limits()):
@@ -110,7 +111,7 @@ def pipeline_class():
     return VisualQuestionAnsweringPipeline
 
 
-def run(pipe, call):
+def run(pipe, call, progress=None):
     if pipe.task == "image-text-to-text":
         image, question = call.inputs["image"], call.inputs["question"]
         chat = [{"role": "user", "content": [{"type": "image", "image": image}, {"type": "text", "text": question}]}]
@@ -131,9 +132,9 @@ def check_length(tokenizer, question: str) -> None:
                         "Please shorten it.")
 
 
-def present(result, *_):
+def present(result, **_):
     ranked = {row["answer"]: row["score"] for row in result if "score" in row}
-    return (result[0]["answer"] if result else ""), (ranked or None)
+    return {"answer": result[0]["answer"] if result else "", "ranked": ranked or None}
 
 
 def build_tiny(folder):
@@ -173,9 +174,9 @@ TASK = Task(
     run=run,
     own_pipeline=True,
     examples=(
-        ("assets/chelsea.jpg", "What animal is this?"),
-        ("assets/astronaut.jpg", "What is the person wearing?"),
-        ("assets/coffee.jpg", "Is there a cup?"),
+        {"image": "assets/chelsea.jpg", "question": "What animal is this?"},
+        {"image": "assets/astronaut.jpg", "question": "What is the person wearing?"},
+        {"image": "assets/coffee.jpg", "question": "Is there a cup?"},
     ),
     tiny=(TinyModel("tiny-vilt", build_tiny), TinyModel("tiny-vlm", build_tiny_chat)),
     description=(

@@ -9,29 +9,29 @@ from runtime.tiny import save
 
 
 def inputs():
-    return [
-        gr.Audio(
+    return {
+        "audio": gr.Audio(
             label="Audio", type="filepath", sources=["microphone", "upload"],
             elem_id="zero-shot-audio-classification-audio",
         ),
-        gr.Textbox(
+        "labels": gr.Textbox(
             label="Candidate labels", placeholder="dog barking, speech, music", value="speech, music, birdsong",
             info="Comma-separated", elem_id="zero-shot-audio-classification-labels-input",
         ),
-    ]
+    }
 
 
 def params():
-    return [
-        gr.Textbox(
+    return {
+        "template": gr.Textbox(
             label="Hypothesis template", value="This is a sound of {}.", info="{} is replaced by each label",
             elem_id="zero-shot-audio-classification-template",
         )
-    ]
+    }
 
 
 def outputs():
-    return [gr.Label(label="Labels", elem_id="zero-shot-audio-classification-labels")]
+    return {"scores": gr.Label(label="Labels", elem_id="zero-shot-audio-classification-labels")}
 
 
 def candidate_labels(text: str) -> list[str]:
@@ -50,14 +50,14 @@ def prepare(audio, labels, template="This is a sound of {}.", limits=Limits()):
     return Call({"raw": samples, "sampling_rate": rate}, kwargs)
 
 
-def run(pipe, call):
+def run(pipe, call, progress=None):
     """CLAP's pipeline takes a bare array already at the model's rate, not the {raw, sampling_rate} dict."""
     audio = call.inputs
     return pipe(resample(audio["raw"], audio["sampling_rate"], pipe.feature_extractor.sampling_rate), **call.kwargs)
 
 
-def present(result, *_):
-    return ({row["label"]: row["score"] for row in result},)
+def present(result, **_):
+    return {"scores": {row["label"]: row["score"] for row in result}}
 
 
 def build_tiny(folder):
@@ -95,8 +95,8 @@ TASK = Task(
     run=run,
     batchable=True,  # every clip becomes features of one shape: any clips share a batch
     examples=(
-        ("assets/chirp.wav", "a rising tone, speech, a dog barking"),
-        ("assets/speech_short.wav", "a man speaking, music, rain"),
+        {"audio": "assets/chirp.wav", "labels": "a rising tone, speech, a dog barking"},
+        {"audio": "assets/speech_short.wav", "labels": "a man speaking, music, rain"},
     ),
     tiny=(TinyModel("tiny-clap", build_tiny),),
     description="CLAP models: score any labels you write against a sound, no training needed.",

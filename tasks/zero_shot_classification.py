@@ -13,27 +13,30 @@ MAX_LABEL_CHARS = 200  # label + template share the window with the text; a text
 
 
 def inputs():
-    return [
-        gr.Textbox(label="Text", lines=4, placeholder="Type a text to classify…", elem_id="zero-shot-classification-text"),
-        gr.Textbox(label="Candidate labels (comma-separated)", placeholder="sports, politics, science",
-                   elem_id="zero-shot-classification-labels"),
-    ]
+    return {
+        "text": gr.Textbox(label="Text", lines=4, placeholder="Type a text to classify…",
+                           elem_id="zero-shot-classification-text"),
+        "labels": gr.Textbox(label="Candidate labels (comma-separated)", placeholder="sports, politics, science",
+                             elem_id="zero-shot-classification-labels"),
+    }
 
 
 def params():
-    return [
-        gr.Checkbox(value=False, label="Several labels can be true (multi-label)", elem_id="zero-shot-classification-multi-label",
-                    info="Off: scores compete and sum to 1. On: each label is scored on its own."),
-        gr.Textbox(value="This example is {}.", label="Hypothesis template", elem_id="zero-shot-classification-template",
-                   info="The sentence each label is put into; {} marks where the label goes."),
-    ]
+    return {
+        "multi_label": gr.Checkbox(value=False, label="Several labels can be true (multi-label)",
+                                   elem_id="zero-shot-classification-multi-label",
+                                   info="Off: scores compete and sum to 1. On: each label is scored on its own."),
+        "template": gr.Textbox(value="This example is {}.", label="Hypothesis template",
+                               elem_id="zero-shot-classification-template",
+                               info="The sentence each label is put into; {} marks where the label goes."),
+    }
 
 
 def outputs():
-    return [gr.Label(label="Labels, best first", elem_id="zero-shot-classification-labels-out")]
+    return {"scores": gr.Label(label="Labels, best first", elem_id="zero-shot-classification-labels-out")}
 
 
-def prepare(text, labels, multi_label=False, template="This example is {}."):
+def prepare(text, labels, multi_label=False, template="This example is {}.", limits=None):
     if not (text or "").strip():
         raise UserError("Type some text to classify.")
     candidates = split_labels(labels)
@@ -51,8 +54,8 @@ def prepare(text, labels, multi_label=False, template="This example is {}."):
     return Call(text.strip(), {"candidate_labels": candidates, "multi_label": bool(multi_label), "hypothesis_template": template})
 
 
-def present(result, *_):
-    return ({label: score for label, score in zip(result["labels"], result["scores"])},)
+def present(result, **_):
+    return {"scores": {label: score for label, score in zip(result["labels"], result["scores"])}}
 
 
 def build_tiny(folder):
@@ -78,8 +81,9 @@ TASK = Task(
     prepare=prepare,
     present=present,
     examples=(
-        ("The new phone has a brilliant camera but the battery dies by noon.", "technology, sports, cooking, complaint"),
-        ("Astronauts fly rockets into space and drink coffee on the station.", "space, food, politics"),
+        {"text": "The new phone has a brilliant camera but the battery dies by noon.",
+         "labels": "technology, sports, cooking, complaint"},
+        {"text": "Astronauts fly rockets into space and drink coffee on the station.", "labels": "space, food, politics"},
     ),
     batchable=True,
     tiny=(TinyModel("tiny-bert-nli", build_tiny),),

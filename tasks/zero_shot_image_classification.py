@@ -13,20 +13,21 @@ TEMPLATE = "This is a photo of {}."
 
 
 def inputs():
-    return [
-        image_input("zero-shot-image-classification"),
-        gr.Textbox(label="Candidate labels", placeholder="cat, dog, rocket", info="Separated by commas",
-                   elem_id="zero-shot-image-classification-labels"),
-    ]
+    return {
+        "image": image_input("zero-shot-image-classification"),
+        "candidate_labels": gr.Textbox(label="Candidate labels", placeholder="cat, dog, rocket",
+                                       info="Separated by commas", elem_id="zero-shot-image-classification-labels"),
+    }
 
 
 def params():
-    return [gr.Textbox(value=TEMPLATE, label="Hypothesis template", info="{} is replaced by each label",
-                       elem_id="zero-shot-image-classification-template")]
+    return {"hypothesis_template": gr.Textbox(value=TEMPLATE, label="Hypothesis template",
+                                              info="{} is replaced by each label",
+                                              elem_id="zero-shot-image-classification-template")}
 
 
 def outputs():
-    return [gr.Label(label="Labels", elem_id="zero-shot-image-classification-chart")]
+    return {"labels": gr.Label(label="Labels", elem_id="zero-shot-image-classification-chart")}
 
 
 def prepare(image, candidate_labels, hypothesis_template=TEMPLATE, limits=Limits()):
@@ -41,12 +42,12 @@ def prepare(image, candidate_labels, hypothesis_template=TEMPLATE, limits=Limits
     return Call(image, {"candidate_labels": labels, "hypothesis_template": template})
 
 
-def run(pipe, call):
+def run(pipe, call, progress=None):
     return with_input(call.inputs, pipe(call.inputs, **call.kwargs))
 
 
-def present(result, *_):
-    return ({row["label"]: row["score"] for row in result["output"]},)
+def present(result, **_):
+    return {"labels": {row["label"]: row["score"] for row in result["output"]}}
 
 
 def build_tiny_clip(folder):
@@ -75,9 +76,9 @@ TASK = Task(
     present=present,
     run=run,
     examples=(
-        ("assets/chelsea.jpg", "a cat, a dog, a rocket, a cup of coffee"),
-        ("assets/rocket.jpg", "a rocket launch, a sunset, an astronaut, a bird"),
-        ("assets/coffee.jpg", "coffee, tea, soup, juice"),
+        {"image": "assets/chelsea.jpg", "candidate_labels": "a cat, a dog, a rocket, a cup of coffee"},
+        {"image": "assets/rocket.jpg", "candidate_labels": "a rocket launch, a sunset, an astronaut, a bird"},
+        {"image": "assets/coffee.jpg", "candidate_labels": "coffee, tea, soup, juice"},
     ),
     batchable=True,
     tiny=(TinyModel("tiny-clip", build_tiny_clip),),

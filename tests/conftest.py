@@ -112,3 +112,10 @@ def call_event(served, client):
         return client.predict(*ordered, api_name=f"/{api_name}")
 
     return call
+
+
+@pytest.fixture(scope="session")
+def named(served):
+    """named(task, answer) -> {output name: value} for an answer tuple of the task's Run event (e.g. each of a
+    streamed job's outputs)."""
+    return lambda task, answer: dict(zip(served[0].tabs[REGISTRY[task].name].output_names, answer, strict=True))

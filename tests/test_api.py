@@ -1,4 +1,5 @@
-"""The lean JSON API (runtime/api.py): POST /api/<task> runs the tab's own handler and answers the raw result."""
+"""The lean JSON API (web/api.py): POST /api/<task> runs the tab's own runner, values by name, and answers the raw
+result."""
 
 import base64
 import threading
@@ -8,7 +9,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from runtime.api import Busy, Gate
+from web.api import Busy, Gate
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -22,71 +23,85 @@ def data_url(path: str, mime: str) -> str:
     return f"data:{mime};base64," + base64.b64encode(Path(path).read_bytes()).decode()
 
 
-def test_the_raw_result_is_the_one_gradios_api_gives(client, tiny):
-    model = tiny("text-classification")
-    status, reply = post(client, "text_classification", {"data": [model, "I love this film", 2, "softmax"]})
-    _, raw, line = client.predict(model, "I love this film", 2, "softmax", api_name="/text_classification")
+def test_the_raw_result_is_the_one_gradios_api_gives(client, predict, tiny):
+    values = {"model": tiny("text-classification"), "text": "I love this film", "top_k": 2, "scores": "softmax"}
+    status, reply = post(client, "text_classification", values)
+    raw = predict("text-classification", **values)["raw"]
     assert status == 200 and reply["result"] == raw and len(raw) == 2
     assert "tiny-bert-sentiment" in reply["status"] and "inference" in reply["status"]
 
 
-def test_values_left_off_take_the_tabs_defaults_and_no_model_is_the_first(client, tiny, config):
-    status, short = post(client, "text_classification", {"data": [None, "a short text"]})
-    _, raw, _ = client.predict(config.models["text-classification"][0].id, "a short text", 5, "default",
-                               api_name="/text_classification")
+def test_values_left_out_take_the_tabs_defaults_and_no_model_is_the_first(client, predict, config):
+    status, short = post(client, "text_classification", {"text": "a short text"})
+    raw = predict("text-classification", model=config.models["text-classification"][0].id, text="a short text",
+                  top_k=5, scores="default")["raw"]
     assert status == 200 and short["result"] == raw
+    assert post(client, "text_classification", {"model": None, "text": "a short text"})[1]["result"] == raw
 
 
 def test_bad_input_is_a_sentence_and_the_next_request_works(client, tiny):
     model = tiny("text-classification")
     answers = [
-        post(client, "text_classification", {"data": [model, "   "]}),
-        post(client, "text_classification", {"data": [model, "x", 1, "bogus"]}),
-        post(client, "text_classification", {"data": [model, "x", 1, "default", "one too many"]}),
-        post(client, "text_classification", {"inputs": "x"}),
+        post(client, "text_classification", {"model": model, "text": "   "}),
+        post(client, "text_classification", {"model": model, "text": "x", "top_k": 1, "scores": "bogus"}),
+        post(client, "text_classification", {"model": model, "text": "x", "colour": "blue"}),
+        post(client, "text_classification", {"data": [model, "x"]}),  # the positional form is gone: said so
         post(client, "text_classification", ["x"]),
-        post(client, "no_such_task", {"data": []}),
+        post(client, "no_such_task", {}),
     ]
     assert [status for status, _ in answers] == [400, 400, 400, 400, 400, 404]
     assert "Type some text" in answers[0][1]["error"] and "'bogus' is not one of the choices" in answers[1][1]["error"]
+    assert "no value named 'colour'" in answers[2][1]["error"] and "text, top_k, scores" in answers[2][1]["error"]
+    assert "no value named 'data'" in answers[3][1]["error"]
     assert "text_classification" in answers[5][1]["error"]  # the valid names are listed
     assert all(reply["error"].endswith(".") and "Traceback" not in reply["error"] for _, reply in answers)
-    assert post(client, "text_classification", {"data": [model, "fine again"]})[0] == 200
+    assert post(client, "text_classification", {"model": model, "text": "fine again"})[0] == 200
 
 
 def test_an_image_comes_as_a_data_url_and_a_path_or_url_is_refused(client, served, tiny, asset):
     model = tiny("image-classification")
-    status, reply = post(client, "image_classification", {"data": [model, data_url(asset("chelsea.jpg"), "image/jpeg"), 3]})
+    status, reply = post(client, "image_classification",
+                         {"model": model, "image": data_url(asset("chelsea.jpg"), "image/jpeg"), "top_k": 3})
     assert status == 200 and len(reply["result"]) == 3 and {"label", "score"} <= set(reply["result"][0])
     secret = str(ROOT / "assets" / "chelsea.jpg")  # a file on the server: never read on a caller's word
     for value in (secret, {"path": secret, "meta": {"_type": "gradio.FileData"}}, "http://127.0.0.1:9/cat.jpg",
                   "data:image/jpeg;base64,not base64!"):
-        status, reply = post(client, "image_classification", {"data": [model, value, 3]})
+        status, reply = post(client, "image_classification", {"model": model, "image": value, "top_k": 3})
         assert status == 400 and ("data URL" in reply["error"] or "base64" in reply["error"]), reply
-    status, reply = post(client, "image_classification", {"data": [model, "data:text/plain;base64,aGVsbG8=", 3]})
+    status, reply = post(client, "image_classification",
+                         {"model": model, "image": "data:text/plain;base64,aGVsbG8=", "top_k": 3})
     assert status == 400 and "not an image" in reply["error"]  # the tab's own wording for a non-image
-    status, reply = post(client, "text_classification", {"data": [None, {"text": "x", "path": secret}]})
+    status, reply = post(client, "text_classification", {"text": {"text": "x", "path": secret}})
     assert status == 400 and "cannot take files" in reply["error"]
     assert not any(served[0].lean_api._files.iterdir())  # the files written for requests are gone once answered
 
 
 def test_audio_comes_as_a_data_url_too(client, tiny, asset):
     status, reply = post(client, "automatic_speech_recognition",
-                         {"data": [tiny("automatic-speech-recognition"), data_url(asset("speech_short.wav"), "audio/wav")]})
+                         {"model": tiny("automatic-speech-recognition"),
+                          "audio": data_url(asset("speech_short.wav"), "audio/wav")})
     assert status == 200 and isinstance(reply["result"]["text"], str)
 
 
-def test_a_streaming_task_answers_its_whole_text(client, tiny):
-    model = tiny("text-generation", "tiny-gpt2-plain")
-    values = [model, "hello world", "", 12, False, 0.7, 50, 0.95, 1.0, -1]
-    status, reply = post(client, "text_generation", {"data": values})
-    _, _, raw, _ = client.predict(*values, [], "", api_name="/text_generation")
+def test_a_streaming_task_answers_its_whole_text(client, predict, tiny):
+    values = {"model": tiny("text-generation", "tiny-gpt2-plain"), "message": "hello world", "system": "",
+              "max_new_tokens": 12, "do_sample": False}
+    status, reply = post(client, "text_generation", values)
+    raw = predict("text-generation", **values)["raw"]
     assert status == 200 and reply["result"]["reply"] and reply["result"] == raw
+
+
+def test_a_chat_takes_its_history_by_name(client, tiny):
+    values = {"model": tiny("text-generation", "tiny-gpt2-chat"), "message": "and then?", "max_new_tokens": 4,
+              "do_sample": False, "history": [{"role": "user", "content": [{"type": "text", "text": "hi"}]},  # as gradio
+                                               {"role": "assistant", "content": [{"type": "text", "text": "yo"}]}]}
+    status, reply = post(client, "text_generation", values)
+    assert status == 200 and reply["result"]["mode"] == "chat"
 
 
 def test_concurrent_callers_each_get_their_own_result_batched(client, tiny, config, models):
     """32 callers at once, each with its own text: batched together, and each answer is that text's own."""
-    from runtime.serve import jsonable
+    from runtime.runner import jsonable
     from tasks import REGISTRY
 
     task = REGISTRY["text-classification"]
@@ -95,7 +110,8 @@ def test_concurrent_callers_each_get_their_own_result_batched(client, tiny, conf
     pipe = models.get(task, config.resolve(task, model)).pipe
     alone = [jsonable(pipe(t, top_k=2, truncation=True)) for t in texts]
     with ThreadPoolExecutor(32) as pool:
-        answers = list(pool.map(lambda t: post(client, "text_classification", {"data": [model, t, 2]}), texts))
+        answers = list(pool.map(lambda t: post(client, "text_classification", {"model": model, "text": t, "top_k": 2}),
+                                texts))
     assert all(status == 200 for status, _ in answers)
     for (_, reply), want in zip(answers, alone):
         assert [r["label"] for r in reply["result"]] == [r["label"] for r in want]
@@ -127,10 +143,20 @@ def test_a_gate_lets_limit_in_and_waiting_wait_and_says_busy_beyond():
         assert gate._in == 1
 
 
+def served_inputs(task: str) -> list[str]:
+    import gradio as gr
+
+    from tasks import REGISTRY
+
+    with gr.Blocks():
+        return list(REGISTRY[task].inputs())
+
+
 def test_several_files_come_as_a_list_of_data_urls(client, tiny, asset):
     model = tiny("image-feature-extraction")
     images = [data_url(asset("chelsea.jpg"), "image/jpeg")] * 2
-    status, reply = post(client, "image_feature_extraction", {"data": [model, images]})
+    (name,) = served_inputs("image-feature-extraction")
+    status, reply = post(client, "image_feature_extraction", {"model": model, name: images})
     assert status == 200, reply
-    status, reply = post(client, "image_feature_extraction", {"data": [model, images[0]]})
+    status, reply = post(client, "image_feature_extraction", {"model": model, name: images[0]})
     assert status == 400 and "list of data URLs" in reply["error"]

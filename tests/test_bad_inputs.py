@@ -25,9 +25,9 @@ FILE_WIDGETS = (gr.Image, gr.Audio, gr.File, gr.Video)
 
 
 def widgets(task):
-    """The task's input and parameter components, built inside a throwaway Blocks."""
+    """The task's input and parameter components by name, built inside a throwaway Blocks."""
     with gr.Blocks():
-        return list(task.inputs()), list(task.params())
+        return dict(task.inputs()), dict(task.params())
 
 
 def optional(component) -> bool:
@@ -45,7 +45,7 @@ AUDIO_CASES = [("text-file", "error"), ("truncated", "error"), ("zero-length", "
 def cases():
     for task in REGISTRY.values():
         inputs, params = widgets(task)
-        for i, widget in enumerate(inputs):
+        for name, widget in inputs.items():
             if isinstance(widget, gr.Textbox):
                 kinds = [(c, e if not (optional(widget) and e == "error") else "either") for c, e in TEXT_CASES]
             elif isinstance(widget, gr.Image):
@@ -55,15 +55,15 @@ def cases():
             else:
                 kinds = []
             for case, expect in kinds:
-                yield pytest.param(task.name, "input", i, case, expect, id=f"{task.name}-{widget.elem_id or i}-{case}")
-        for i, widget in enumerate(params):
+                yield pytest.param(task.name, "input", name, case, expect, id=f"{task.name}-{name}-{case}")
+        for name, widget in params.items():
             if isinstance(widget, (gr.Slider, gr.Number)) and (widget.maximum is not None or widget.minimum is not None):
                 for case in ("above-max", "below-min"):
-                    yield pytest.param(task.name, "param", i, case, "error", id=f"{task.name}-{widget.elem_id or i}-{case}")
+                    yield pytest.param(task.name, "param", name, case, "error", id=f"{task.name}-{name}-{case}")
             elif isinstance(widget, (gr.Dropdown, gr.Radio)) and not getattr(widget, "allow_custom_value", False):
-                yield pytest.param(task.name, "param", i, "not-a-choice", "error", id=f"{task.name}-{widget.elem_id or i}-choice")
+                yield pytest.param(task.name, "param", name, "not-a-choice", "error", id=f"{task.name}-{name}-choice")
         for case in ("model-does-not-exist", "model-of-another-task"):
-            yield pytest.param(task.name, "model", 0, case, "error", id=f"{task.name}-{case}")
+            yield pytest.param(task.name, "model", "model", case, "error", id=f"{task.name}-{case}")
 
 
 def assert_plain(message: str) -> None:
@@ -135,19 +135,20 @@ def open_client(config):
 # ---- the good request each bad one is followed by ----------------------------------------------------------
 
 
-def good_values(task, inputs, params):
-    """The task's first example (its files resolved from the repo) and every parameter's default."""
-    row = list(task.examples[0]) if task.examples else [None] * len(inputs)
-    values = []
-    for widget, value in zip(inputs, row):
+def good_values(task, inputs):
+    """The task's first example by name, its files resolved from the repo (parameters keep their defaults)."""
+    example = task.examples[0] if task.examples else {}
+    values = {}
+    for name, widget in inputs.items():
+        value = example.get(name)
         if value is None:
             value = {gr.Image: "assets/chelsea.jpg", gr.Audio: "assets/speech_short.wav"}.get(type(widget), "hello world")
         if isinstance(widget, FILE_WIDGETS):  # one file, or a list of them (gr.File(file_count="multiple"))
             value = [as_file(v) for v in value] if isinstance(value, (list, tuple)) else as_file(value)
         elif isinstance(widget, gr.MultimodalTextbox) and isinstance(value, dict):  # text and attached files
             value = {**value, "files": [as_file(v) for v in value.get("files") or []]}
-        values.append(value)
-    return values, [p.value for p in params]
+        values[name] = value
+    return values
 
 
 def as_file(value):
@@ -156,16 +157,11 @@ def as_file(value):
     return handle_file(str(ROOT / value) if (ROOT / value).exists() else value)
 
 
-def fed_back(task):
-    """What a task whose outputs are also inputs (a chat's history) takes after its parameters: the outputs'
-    starting values, as a fresh tab sends them."""
-    if not task.outputs_as_inputs:
-        return []
-    from app import build_outputs
-
+def status_of(task, answer) -> str:
+    """The status line of a Run's answer, found by name (web/tab.py Tab.output_names)."""
     with gr.Blocks():
-        inputs = list(task.inputs())
-        return [getattr(o, "value", None) for o in build_outputs(task, inputs)]
+        names = [*(["history"] if task.conversation else []), *task.outputs(), "raw", "status", "code"]
+    return dict(zip(names, answer, strict=True))["status"]
 
 
 def other_task_model(task, tiny) -> str:
@@ -174,33 +170,33 @@ def other_task_model(task, tiny) -> str:
     return tiny(others[0].name)
 
 
-@pytest.mark.parametrize("task_name, where, index, case, expect", list(cases()))
+@pytest.mark.parametrize("task_name, where, name, case, expect", list(cases()))
 def test_bad_input_gets_a_plain_error_and_the_next_request_works(
-    open_client, tiny, bad, task_name, where, index, case, expect
+    open_client, tiny, bad, task_name, where, name, case, expect
 ):
     task = REGISTRY[task_name]
     inputs, params = widgets(task)
-    values, settings = good_values(task, inputs, params)
-    model = tiny(task.name)
+    values = {"model": tiny(task.name), **good_values(task, inputs)}
     api = f"/{task.api_name}"
     if where == "input":
-        widget = inputs[index]
+        widget = inputs[name]
         kind = "image" if isinstance(widget, gr.Image) else "audio" if isinstance(widget, gr.Audio) else "text"
-        values[index] = {"empty": "", "whitespace": "  \n\t ", "far-over-window": "word " * 20000}[case] \
+        values[name] = {"empty": "", "whitespace": "  \n\t ", "far-over-window": "word " * 20000}[case] \
             if kind == "text" else bad[kind][case]
     elif where == "param":
-        widget = params[index]
+        widget = params[name]
         if case == "above-max":
-            settings[index] = (widget.maximum or 0) + 1000
+            values[name] = (widget.maximum or 0) + 1000
         elif case == "below-min":
-            settings[index] = (widget.minimum or 0) - 1000
+            values[name] = (widget.minimum or 0) - 1000
         else:
-            settings[index] = "surely-not-one-of-the-choices"
+            values[name] = "surely-not-one-of-the-choices"
     else:
-        model = "nobody/model-that-does-not-exist" if case == "model-does-not-exist" else other_task_model(task, tiny)
+        values["model"] = "nobody/model-that-does-not-exist" if case == "model-does-not-exist" \
+            else other_task_model(task, tiny)
 
     try:
-        answer = open_client.predict(model, *values, *settings, *fed_back(task), api_name=api)
+        answer = open_client.predict(**values, api_name=api)
     except AppError as error:
         assert_plain(str(error))
         if case == "model-of-another-task":
@@ -212,28 +208,22 @@ def test_bad_input_gets_a_plain_error_and_the_next_request_works(
         if expect == "told":
             assert re.search(r"truncat|chunk|split|shortened|\bcut\b", str(answer), re.IGNORECASE), \
                 f"{case} was cut without telling the user: {str(answer)[:300]}"
-        assert answer[-1] and "inference" in answer[-1]  # a normal answer with its status line
+        assert "inference" in status_of(task, answer)  # a normal answer with its status line
 
-    *_, status = open_client.predict(tiny(task.name), *good_values(task, inputs, params)[0], *settings_defaults(params),
-                                     *fed_back(task), api_name=api)
-    assert "inference" in status
-
-
-def settings_defaults(params):
-    return [p.value for p in params]
+    answer = open_client.predict(model=tiny(task.name), **good_values(task, inputs), api_name=api)
+    assert "inference" in status_of(task, answer)
 
 
 def test_unlisted_model_is_refused_by_the_curated_app(client, tiny):
     """With curated models only, any other id (or folder) is refused before anything is loaded."""
     for task in REGISTRY.values():
-        inputs, params = widgets(task)
-        values, settings = good_values(task, inputs, params)
+        inputs, _ = widgets(task)
+        values = good_values(task, inputs)
         with pytest.raises(AppError) as refused:
-            client.predict("nobody/model-that-does-not-exist", *values, *settings, *fed_back(task),
-                           api_name=f"/{task.api_name}")
+            client.predict(model="nobody/model-that-does-not-exist", **values, api_name=f"/{task.api_name}")
         assert_plain(str(refused.value))
-        *_, status = client.predict(tiny(task.name), *values, *settings, *fed_back(task), api_name=f"/{task.api_name}")
-        assert "inference" in status
+        answer = client.predict(model=tiny(task.name), **values, api_name=f"/{task.api_name}")
+        assert "inference" in status_of(task, answer)
 
 
 def test_the_matrix_covers_every_registered_task():

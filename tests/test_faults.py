@@ -46,30 +46,44 @@ def broken(tmp_path_factory, tiny):
 
 @pytest.fixture(scope="module")
 def fault_app(config, broken, tiny):
-    """The text-classification tab (with an OOM-capable loader) and the image tab, sharing one model cache."""
+    """The text-classification tab (with an OOM-capable loader) and the image tab, sharing one model cache, built
+    as build_demo builds them: (client, models, tabs by task name)."""
     from gradio_client import Client
 
-    from app import build_tab
     from runtime.batching import Batcher, BatchSettings
+    from runtime.runner import Runner
+    from web.panels import PANELS
+    from web.tab import build_tab
 
     good, folders = broken
     choices = (ModelChoice(str(good), "good"), *(ModelChoice(str(f), name) for name, f in folders.items()))
     fault_config = dataclasses.replace(config, models={**config.models, TEXT.name: choices})
     models = ModelCache()
     batcher = Batcher(BatchSettings(config.batch_size, config.batch_wait_ms))  # as build_demo makes it
+    tabs = {}
     with gr.Blocks() as demo:
-        build_tab(dataclasses.replace(TEXT, load=load_or_run_out_of_memory), fault_config, models, batcher)
-        build_tab(REGISTRY["image-classification"], fault_config, models, batcher)
+        for task in (dataclasses.replace(TEXT, load=load_or_run_out_of_memory), REGISTRY["image-classification"]):
+            tab = tabs[task.name] = build_tab(task, fault_config, Runner(task, fault_config, models, batcher), batcher)
+            for panel in PANELS:
+                panel.attach(tab)
+            tab.wire()
     try:
         _, url, _ = demo.queue().launch(prevent_thread_lock=True, server_name="127.0.0.1", ssr_mode=False, quiet=True)
-        yield Client(url, ssl_verify=False, verbose=False), models
+        yield Client(url, ssl_verify=False, verbose=False), models, tabs
     finally:
         demo.close()
 
 
-def classify(client, model, text="a fine day"):
-    label, _, status = client.predict(model, text, 2, api_name="/text_classification")
-    return label, status
+def run(fault_app, task: str, **values) -> dict:
+    """One Run of a tab of the fault app, values by name: {output name: value}."""
+    client, _, tabs = fault_app
+    tab = tabs[task]
+    return dict(zip(tab.output_names, client.predict(api_name=f"/{tab.task.api_name}", **values), strict=True))
+
+
+def classify(fault_app, model, text="a fine day"):
+    out = run(fault_app, TEXT.name, model=model, text=text, top_k=2)
+    return out["labels"], out["status"]
 
 
 @pytest.mark.parametrize("name, cause", [
@@ -82,10 +96,10 @@ def test_failed_load_names_model_and_cause_and_the_retry_after_the_fix_works(
 ):
     import re
 
-    client, models = fault_app
+    _, models, _ = fault_app
     good, folders = broken
     with pytest.raises(AppError) as failed:
-        classify(client, str(folders[name]))
+        classify(fault_app, str(folders[name]))
     message = str(failed.value)
     assert f"'{name}'" in message, message  # names the model
     assert re.search(cause, message, re.IGNORECASE), message  # and the cause
@@ -93,16 +107,15 @@ def test_failed_load_names_model_and_cause_and_the_retry_after_the_fix_works(
     assert not any(key[1] == str(folders[name]) for key in models.loaded())  # nothing half-loaded was cached
 
     # other models keep serving meanwhile, on this tab and on another
-    assert "good" in classify(client, str(good))[1]
-    labels, _, _ = client.predict(
-        tiny("image-classification"), handle_file(asset("chelsea.jpg")), 1, api_name="/image_classification"
-    )
-    assert labels["label"]
+    assert "good" in classify(fault_app, str(good))[1]
+    out = run(fault_app, "image-classification", model=tiny("image-classification"),
+              image=handle_file(asset("chelsea.jpg")), top_k=1)
+    assert out["labels"]["label"]
 
     # the operator fixes the folder: the very next request loads it (the failure was not cached)
     (folders[name] / OOM_MARKER).unlink(missing_ok=True)
     shutil.copy(good / "model.safetensors", folders[name] / "model.safetensors")
-    label, status = classify(client, str(folders[name]))
+    label, status = classify(fault_app, str(folders[name]))
     assert set(c["label"] for c in label["confidences"]) == {"POSITIVE", "NEGATIVE"}
     assert name in status and "loaded in" in status
 

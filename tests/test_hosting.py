@@ -19,7 +19,6 @@ import httpx
 import pytest
 from gradio_client.exceptions import AppError
 
-from app import build_outputs
 from runtime.config import Config, ModelChoice
 from tasks import REGISTRY
 
@@ -61,13 +60,18 @@ def app_url(tiny_config, tmp_path_factory):
         server.wait(timeout=20)
 
 
-def call(url: str, api: str, *data, timeout: float = 60) -> tuple[str, str]:
-    """POST /gradio_api/call/<api>, then read its event stream: (event, data) of the last message.
+def call(url: str, api: str, timeout: float = 60, **values) -> tuple[str, str]:
+    """POST /gradio_api/call/<api> with `values` by name, then read its event stream: (event, data) of the last
+    message.
 
-    Parameters left out take their defaults (as gradio_client does; the raw HTTP API wants every value), so a
-    parameter added to a task later does not turn these calls into argument-count errors.
+    The raw HTTP API wants every value, in the order of the endpoint's parameters: the values given go by their
+    names, those left out take their defaults (as gradio_client does), so a parameter added to a task later does not
+    turn these calls into argument-count errors.
     """
-    data = [*data, *defaults(url, api)[len(data):]]
+    parameters = defaults(url, api)
+    unknown = set(values) - set(parameters)
+    assert not unknown, f"/{api} takes no {sorted(unknown)}; it takes {list(parameters)}"
+    data = [values.get(name, default) for name, default in parameters.items()]
     posted = httpx.post(f"{url}/gradio_api/call/{api}", json={"data": data}, timeout=timeout)
     if posted.status_code != 200:
         return f"http {posted.status_code}", posted.text
@@ -84,10 +88,12 @@ def call(url: str, api: str, *data, timeout: float = 60) -> tuple[str, str]:
 
 
 @functools.cache
-def defaults(url: str, api: str) -> list:
-    """The endpoint's default values, in order (None where a parameter has none), from the server's API info."""
+def defaults(url: str, api: str) -> dict:
+    """The endpoint's parameters by name, in order, with their defaults (None where one has none), from the
+    server's API info."""
     info = httpx.get(f"{url}/gradio_api/info", timeout=30).json()["named_endpoints"][f"/{api}"]
-    return [p.get("parameter_default") if p.get("parameter_has_default") else None for p in info["parameters"]]
+    return {p["parameter_name"]: p.get("parameter_default") if p.get("parameter_has_default") else None
+            for p in info["parameters"]}
 
 
 def upload(url: str, path: Path) -> dict:
@@ -101,7 +107,7 @@ def upload(url: str, path: Path) -> dict:
 
 def test_curated_only_unless_the_operator_allows_any(client, tiny):
     with pytest.raises(AppError, match="not in the list of choices"):
-        client.predict("someone/any-model", "hello", 1, api_name="/text_classification")
+        client.predict(model="someone/any-model", text="hello", top_k=1, api_name="/text_classification")
     closed = Config()
     with pytest.raises(Exception, match="only offers the listed models"):
         closed.resolve(REGISTRY["text-classification"], "someone/any-model")
@@ -113,9 +119,9 @@ def test_a_visitor_typed_folder_is_never_loaded_unless_allowed(app_url, tiny, tm
 
     copy = shutil.copytree(tiny("text-classification"), tmp_path / "a-real-model")  # a model, but not a listed one
     for folder in (str(copy), "/etc", "../../", "~/.cache/huggingface"):
-        event, payload = call(app_url, "text_classification", folder, "hello", 1)
+        event, payload = call(app_url, "text_classification", model=folder, text="hello", top_k=1)
         assert event == "error" and "does not load models from folders" in payload, (folder, payload)
-    event, payload = call(app_url, "text_classification", "someone/not-downloaded", "hello", 1)
+    event, payload = call(app_url, "text_classification", model="someone/not-downloaded", text="hello", top_k=1)
     assert event == "error" and "not downloaded on this server" in payload
 
 
@@ -124,11 +130,10 @@ def test_trust_remote_code_comes_only_from_the_operators_config(client, config):
     endpoints = client.view_api(print_info=False, return_format="dict")["named_endpoints"]
     for task in REGISTRY.values():
         with gr.Blocks():
-            inputs = task.inputs()
-            widgets = [*inputs, *task.params(), *(build_outputs(task, inputs) if task.outputs_as_inputs else [])]
-        parameters = endpoints[f"/{task.api_name}"]["parameters"]
-        assert len(parameters) == 1 + len(widgets)  # the model, the tab's widgets (a chat's history): nothing else
-        assert not any("remote" in (p.get("parameter_name") or "") for p in parameters)
+            names = ["model", *task.inputs(), *task.params(), *(["history"] if task.conversation else [])]
+        parameters = [p.get("parameter_name") or "" for p in endpoints[f"/{task.api_name}"]["parameters"]]
+        assert parameters == names, task.name  # the model, the tab's values (a chat's history): nothing else
+        assert not any("remote" in name for name in parameters)
     open_config = dataclasses.replace(config, allow_any_model=True)
     task = REGISTRY["text-classification"]
     assert open_config.resolve(task, "someone/custom-code-model").trust_remote_code is False
@@ -156,7 +161,7 @@ def test_a_full_queue_says_busy_try_again_and_then_serves(app_url, tiny, asset):
     audio = upload(app_url, Path(asset("speech_short.wav")))
 
     def one(_):
-        return call(app_url, "automatic_speech_recognition", tiny("automatic-speech-recognition"), audio)
+        return call(app_url, "automatic_speech_recognition", model=tiny("automatic-speech-recognition"), audio=audio)
 
     with ThreadPoolExecutor(40) as pool:
         answers = list(pool.map(one, range(40)))
@@ -164,13 +169,13 @@ def test_a_full_queue_says_busy_try_again_and_then_serves(app_url, tiny, asset):
     assert busy, [event for event, _ in answers]
     assert all("busy" in p and "try again" in p and "Queue is full" not in p for p in busy), busy[0]
     assert all(event in ("complete", "http 503") for event, _ in answers), answers
-    event, _ = call(app_url, "text_classification", tiny("text-classification"), "after the rush", 1)
+    event, _ = call(app_url, "text_classification", model=tiny("text-classification"), text="after the rush", top_k=1)
     assert event == "complete"
 
 
-def lean(url: str, api: str, *data, timeout: float = 60) -> tuple[int, dict]:
-    """POST /api/<api> (the lean JSON route): (HTTP status, reply)."""
-    reply = httpx.post(f"{url}/api/{api}", json={"data": list(data)}, timeout=timeout)
+def lean(url: str, api: str, timeout: float = 60, **values) -> tuple[int, dict]:
+    """POST /api/<api> (the lean JSON route) with `values` by name: (HTTP status, reply)."""
+    reply = httpx.post(f"{url}/api/{api}", json=values, timeout=timeout)
     return reply.status_code, reply.json()
 
 
@@ -180,17 +185,17 @@ def test_the_lean_api_has_the_same_limits_busy_and_file_size(app_url, tiny, asse
     audio = "data:audio/wav;base64," + base64.b64encode(Path(asset("speech_short.wav")).read_bytes()).decode()
     with ThreadPoolExecutor(40) as pool:
         answers = list(pool.map(lambda _: lean(app_url, "automatic_speech_recognition",
-                                               tiny("automatic-speech-recognition"), audio), range(40)))
+                                               model=tiny("automatic-speech-recognition"), audio=audio), range(40)))
     statuses = [status for status, _ in answers]
     assert 503 in statuses and 200 in statuses and set(statuses) == {200, 503}, statuses
     assert all("busy" in reply["error"] and "try again" in reply["error"] for status, reply in answers if status == 503)
     big = "data:image/png;base64," + base64.b64encode(b"\x89PNG" + bytes(1_200_000)).decode()
-    status, reply = lean(app_url, "image_classification", tiny("image-classification"), big)
+    status, reply = lean(app_url, "image_classification", model=tiny("image-classification"), image=big)
     assert status == 400 and "larger than this server accepts (1 MB at most)" in reply["error"], reply
-    huge = httpx.post(f"{app_url}/api/image_classification", json={"data": [None, "data:," + "A" * 16_000_000]},
-                      timeout=60)
+    huge = httpx.post(f"{app_url}/api/image_classification",
+                      json={"model": None, "image": "data:," + "A" * 16_000_000}, timeout=60)
     assert huge.status_code == 413 and "The request is larger than this server accepts" in huge.json()["error"]
-    assert lean(app_url, "text_classification", tiny("text-classification"), "after the rush")[0] == 200
+    assert lean(app_url, "text_classification", model=tiny("text-classification"), text="after the rush")[0] == 200
 
 
 # ---- no server-side fetches of visitor URLs ------------------------------------------------------------------
@@ -226,25 +231,27 @@ def test_no_endpoint_fetches_a_loopback_or_link_local_url(app_url, tiny, recorde
     base, hits = recorder
     task = REGISTRY[task_name]
     with gr.Blocks():
-        inputs, params = list(task.inputs()), list(task.params())
-    if not any(isinstance(w, (gr.Image, gr.Audio, gr.File, gr.Video)) for w in inputs):
+        inputs = dict(task.inputs())  # the parameters keep their defaults
+    takes_file = {name: isinstance(w, (gr.Image, gr.Audio, gr.File, gr.Video)) for name, w in inputs.items()}
+    if not any(takes_file.values()):
         pytest.skip(f"{task.title} takes no file: there is nothing to pass a URL as")
     for url in (f"{base}/cat.jpg", "http://169.254.169.254/latest/meta-data/", "http://10.0.0.1/cat.jpg"):
-        files = [{"path": url, "url": url, "orig_name": "cat.jpg", "meta": FILE}]
-        data = [files[0] if isinstance(w, (gr.Image, gr.Audio, gr.File, gr.Video)) else "hello" for w in inputs]
+        file = {"path": url, "url": url, "orig_name": "cat.jpg", "meta": FILE}
         started = time.monotonic()
-        event, payload = call(app_url, task.api_name, tiny(task.name), *data, *[p.value for p in params])
+        event, payload = call(app_url, task.api_name, model=tiny(task.name),
+                              **{name: file if is_file else "hello" for name, is_file in takes_file.items()})
         assert event != "complete", (url, payload)
         assert time.monotonic() - started < 30  # refused, not left waiting on an address nobody should reach
-        status, reply = lean(app_url, task.api_name, tiny(task.name), *[url if d is files[0] else d for d in data])
+        status, reply = lean(app_url, task.api_name, model=tiny(task.name),
+                             **{name: url if is_file else "hello" for name, is_file in takes_file.items()})
         assert status == 400 and "data URL" in reply["error"], reply  # the lean route takes no URL at all
     assert hits == []  # the loopback server was never asked for anything
 
 
 def test_a_server_file_path_is_not_read_as_an_upload(app_url, tiny):
     """A visitor naming a file on the server (not one they uploaded) gets it refused, not classified."""
-    event, payload = call(app_url, "image_classification", tiny("image-classification"),
-                          {"path": str(ROOT / "assets" / "chelsea.jpg"), "meta": FILE}, 1)
+    event, payload = call(app_url, "image_classification", model=tiny("image-classification"),
+                          image={"path": str(ROOT / "assets" / "chelsea.jpg"), "meta": FILE}, top_k=1)
     assert event != "complete", payload
 
 
@@ -253,16 +260,18 @@ def test_a_server_file_path_is_not_read_as_an_upload(app_url, tiny):
 
 def test_no_secret_in_any_error_or_page(app_url, tiny, tmp_path):
     answers = [
-        call(app_url, "text_classification", "someone/not-downloaded", "hello", 1),
-        call(app_url, "text_classification", tiny("text-classification"), "", 1),
-        call(app_url, "text_classification", tiny("text-classification"), "hello", 999),
-        call(app_url, "text_classification", SECRET[:3] + "/x", "hello", 1),
-        call(app_url, "image_classification", tiny("image-classification"), upload(app_url, _text(tmp_path)), 1),
-        call(app_url, "automatic_speech_recognition", tiny("automatic-speech-recognition"), upload(app_url, _text(tmp_path))),
+        call(app_url, "text_classification", model="someone/not-downloaded", text="hello", top_k=1),
+        call(app_url, "text_classification", model=tiny("text-classification"), text="", top_k=1),
+        call(app_url, "text_classification", model=tiny("text-classification"), text="hello", top_k=999),
+        call(app_url, "text_classification", model=SECRET[:3] + "/x", text="hello", top_k=1),
+        call(app_url, "image_classification", model=tiny("image-classification"),
+             image=upload(app_url, _text(tmp_path)), top_k=1),
+        call(app_url, "automatic_speech_recognition", model=tiny("automatic-speech-recognition"),
+             audio=upload(app_url, _text(tmp_path))),
     ]
     assert all(event == "error" and json.loads(payload)["error"] for event, payload in answers), answers  # a sentence
-    lean_answers = [lean(app_url, "text_classification", "someone/not-downloaded", "hello"),
-                    lean(app_url, "text_classification", SECRET[:3] + "/x", "hello")]
+    lean_answers = [lean(app_url, "text_classification", model="someone/not-downloaded", text="hello"),
+                    lean(app_url, "text_classification", model=SECRET[:3] + "/x", text="hello")]
     assert all(status == 400 and reply["error"] for status, reply in lean_answers), lean_answers
     answers += [(str(status), json.dumps(reply)) for status, reply in lean_answers]
     pages = [httpx.get(f"{app_url}{path}", timeout=30).text for path in ("/", "/config", "/gradio_api/info")]

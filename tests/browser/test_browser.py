@@ -11,16 +11,16 @@ from tasks import REGISTRY
 ASSETS = Path(__file__).resolve().parents[2] / "assets"
 
 
-def widget_ids(task_name: str) -> tuple[list[str], list[str]]:
-    """The elem_ids of a task's input and output widgets, from its own builders (no task is named here)."""
+def widget_ids(task_name: str) -> tuple[dict[str, str], dict[str, str]]:
+    """The elem_ids of a task's input and output widgets by name, from its own builders (a chat's conversation is
+    the app's, `<task>-chat`, named "history")."""
     import gradio as gr
-
-    from app import build_outputs
 
     task = REGISTRY[task_name]
     with gr.Blocks():
-        inputs = list(task.inputs())
-        return [c.elem_id for c in inputs], [c.elem_id for c in build_outputs(task, inputs)]
+        inputs = {name: c.elem_id for name, c in task.inputs().items()}
+        outputs = {name: c.elem_id for name, c in task.outputs().items()}
+    return inputs, ({"history": f"{task.name}-chat"} if task.conversation else {}) | outputs
 
 
 def long_generation(page, task_name: str, tokens: int = 200) -> None:
@@ -31,7 +31,7 @@ def long_generation(page, task_name: str, tokens: int = 200) -> None:
     import gradio as gr
 
     with gr.Blocks():
-        sliders = [c for c in REGISTRY[task_name].params() if isinstance(c, gr.Slider) and "token" in
+        sliders = [c for c in REGISTRY[task_name].params().values() if isinstance(c, gr.Slider) and "token" in
                    (c.label or "").lower()]
     if sliders and not page.locator(f"#{sliders[0].elem_id}").is_visible():
         open_panel(page, f"{task_name}-params")
@@ -134,11 +134,13 @@ def test_copy_link_puts_the_tab_and_model_in_the_address(page, app_url, tiny):
     assert "task=text-classification" in page.evaluate("navigator.clipboard.readText()")
 
 
-def test_upload_a_wav_and_see_the_transcript(page, app_url, client, tiny, screenshot):
+def test_upload_a_wav_and_see_the_transcript(page, app_url, predict, tiny, screenshot):
     from gradio_client import handle_file
 
-    expected = client.predict(tiny("automatic-speech-recognition"), handle_file(str(ASSETS / "speech_short.wav")),
-                              api_name="/automatic_speech_recognition")[0]  # the transcript comes first
+    inputs, outputs = widget_ids("automatic-speech-recognition")
+    (text,) = [name for name, elem_id in outputs.items() if elem_id == "automatic-speech-recognition-text"]
+    expected = predict("automatic-speech-recognition", model=tiny("automatic-speech-recognition"),
+                       audio=handle_file(str(ASSETS / "speech_short.wav")))[text]
     open_tab(page, app_url, "automatic-speech-recognition")
     audio = page.locator("#automatic-speech-recognition-audio")
     audio.locator("button[aria-label='Upload file']").click()
@@ -192,11 +194,10 @@ def test_streaming_generation_grows_and_stops(page, app_url, tiny):
 
     needs("text-generation")
     inputs, outputs = widget_ids("text-generation")
-    with gr.Blocks():
-        assert isinstance(REGISTRY["text-generation"].outputs()[0], gr.Chatbot)
-    chat = outputs[0]
+    assert REGISTRY["text-generation"].conversation
+    chat = outputs["history"]
     open_tab(page, app_url, "text-generation")
-    page.locator(f"#{inputs[0]} textarea").fill("Once upon a time")
+    page.locator(f"#{inputs['message']} textarea").fill("Once upon a time")
     long_generation(page, "text-generation", tokens=1024)  # far more than can be generated before Stop
     page.evaluate(  # records every text of the latest reply, in the page itself: per-token renders keep it busy
         """(id) => {
@@ -234,7 +235,7 @@ def test_streaming_generation_grows_and_stops(page, app_url, tiny):
     assert "Chat mode" in page.locator("#text-generation-mode").inner_text()
 
     long_generation(page, "text-generation", tokens=5)  # the tab runs again, and the chat goes on
-    page.locator(f"#{inputs[0]} textarea").fill("And then?")
+    page.locator(f"#{inputs['message']} textarea").fill("And then?")
     page.locator("#text-generation-run").click()
     page.locator(f"#{chat} [data-testid='user']").nth(1).wait_for()
     page.wait_for_function(f"document.querySelectorAll('#{chat} [data-testid=bot]').length == 2 && window.reply()")
@@ -245,12 +246,13 @@ def test_document_question_answering_upload(page, app_url, screenshot):
     needs("document-question-answering")
     inputs, outputs = widget_ids("document-question-answering")
     open_tab(page, app_url, "document-question-answering")
-    document, question = REGISTRY["document-question-answering"].examples[0][:2]  # the tab's own first example
-    page.locator(f"#{inputs[0]} input[data-testid='file-upload']").set_input_files(str(ASSETS.parent / document))
-    page.locator(f"#{inputs[0]} img").first.wait_for()
-    page.locator(f"#{inputs[1]} textarea, #{inputs[1]} input").first.fill(question)
+    first = REGISTRY["document-question-answering"].examples[0]  # the tab's own first example
+    (document, image), (asked, question) = [(first[n], inputs[n]) for n in first if n in inputs][:2]
+    page.locator(f"#{image} input[data-testid='file-upload']").set_input_files(str(ASSETS.parent / document))
+    page.locator(f"#{image} img").first.wait_for()
+    page.locator(f"#{question} textarea, #{question} input").first.fill(asked)
     page.locator("#document-question-answering-run").click()
     assert "inference" in wait_status(page, "document-question-answering")
     assert page.locator("[data-testid='toast-body']").count() == 0
-    assert "Error" not in page.locator(f"#{outputs[0]}").inner_text()  # the answer shows, not an error badge
+    assert "Error" not in page.locator(f"#{next(iter(outputs.values()))}").inner_text()  # the answer shows, not an error badge
     screenshot(page, "Multimodal")

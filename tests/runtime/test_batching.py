@@ -6,11 +6,12 @@ from pathlib import Path
 
 import pytest
 
-from app import build_demo, parse_args, queue_settings
+from app import build_demo, parse_args
+from web.tab import queue_settings
 from bench.loadgen import Endpoint
 from runtime.batching import Batcher, BatchSettings
 from runtime.config import Config
-from runtime.spec import Call
+from runtime.spec import Call, Limits
 from tasks import REGISTRY
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -53,16 +54,16 @@ def concurrently(fn, items, threads=16):
 def test_every_batchable_task_gives_each_caller_its_own_result(task, tiny):
     """16 threads, each with an example input of the task, merged into batches: each equals its single call."""
     pipe = pipeline_of(task, tiny(task.name))
-    rows = [tuple(str(ROOT / v) if isinstance(v, str) and (ROOT / v).is_file() else v for v in row)
+    rows = [{k: str(ROOT / v) if isinstance(v, str) and (ROOT / v).is_file() else v for k, v in row.items()}
             for row in task.examples]
-    calls = [task.prepare(*rows[i % len(rows)]) for i in range(16)]
+    calls = [task.prepare(**rows[i % len(rows)], limits=Limits()) for i in range(16)]
     alone = [task.call(pipe, c) for c in calls]
     batcher = Batcher(BatchSettings(max_size=8, max_wait_ms=200))
     merged = concurrently(lambda c: batcher.call(task, pipe, c), calls)
     assert max(batcher.sizes) > 1 and sum(batcher.sizes) == 16  # really merged, and each call run once
     for got, want in zip(merged, alone):
         assert same_result(got, want)
-        assert task.present(got, *rows[0]) is not None  # the adapter reads a merged result like a single one
+        assert task.present(got, **rows[0])  # the adapter reads a merged result like a single one
 
 
 def test_a_bad_input_fails_only_its_own_caller(tiny):
@@ -151,13 +152,13 @@ def test_sixteen_concurrent_api_callers_each_get_their_own_result(batched_app, t
     url, batcher = batched_app
     task, folder = REGISTRY["text-classification"], tiny("text-classification")
     pipe = pipeline_of(task, folder)
-    want = [task.present(task.call(pipe, task.prepare(s, 2)))[0] for s in SENTENCES]
+    want = [task.present(task.call(pipe, task.prepare(s, 2)))["labels"] for s in SENTENCES]
     assert len({round(w["POSITIVE"], 6) for w in want}) > 8  # distinct inputs really give distinct answers
     local = threading.local()
 
     def ask(text):
         local.endpoint = getattr(local, "endpoint", None) or Endpoint(url, "call")
-        return local.endpoint.call([folder, text, 2, "default"])
+        return local.endpoint.call({"model": folder, "text": text, "top_k": 2})
 
     before = len(batcher.sizes)
     answers = concurrently(ask, SENTENCES)
@@ -172,7 +173,7 @@ def test_bad_requests_among_concurrent_ones_fail_alone(batched_app, tiny):
     url, _ = batched_app
     folder = tiny("text-classification")
     texts = ["   " if i % 4 == 0 else s for i, s in enumerate(SENTENCES)]  # every 4th is empty
-    answers = concurrently(lambda t: Endpoint(url, "call").call([folder, t, 2, "default"]), texts)
+    answers = concurrently(lambda t: Endpoint(url, "call").call({"model": folder, "text": t, "top_k": 2}), texts)
     for text, answer in zip(texts, answers):
         if text.strip():
             assert set(answer[0]["confidences"][0]) == {"label", "confidence"}

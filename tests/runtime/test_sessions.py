@@ -85,7 +85,7 @@ def test_a_gradio_with_another_session_shape_is_left_alone():
 
 
 @pytest.mark.parametrize("route", ["call", "run"])
-def test_api_calls_render_no_block_config_and_answer(client, tiny, monkeypatch, route):
+def test_api_calls_render_no_block_config_and_answer(client, named, tiny, monkeypatch, route):
     """build_demo makes sessions lean. Before: every call without a session rendered all ~1,250 blocks of the app (~65 ms, ~2 MB kept per call)."""
     from bench.loadgen import Endpoint
 
@@ -95,11 +95,13 @@ def test_api_calls_render_no_block_config_and_answer(client, tiny, monkeypatch, 
                         staticmethod(lambda _id, *a, **k: rendered.append(_id) or real(_id, *a, **k)))
     endpoint = Endpoint(client.src.rstrip("/"), route)
     try:
-        outputs = [endpoint.call([tiny("text-classification"), f"text number {i}", 2, "default"]) for i in range(3)]
+        outputs = [named("text-classification", endpoint.call(
+            {"model": tiny("text-classification"), "text": f"text number {i}", "top_k": 2, "scores": "default"}))
+            for i in range(3)]
     finally:
         endpoint.close()
     assert rendered == []
-    for label, raw, *_ in outputs:
-        assert len(raw) == 2 and label["label"] == raw[0]["label"]
+    for out in outputs:
+        assert len(out["raw"]) == 2 and out["labels"]["label"] == out["raw"][0]["label"]
     with urllib.request.urlopen(client.src.rstrip("/") + "/gradio_api/info") as response:  # the app still answers
         assert "/text_classification" in json.load(response)["named_endpoints"]

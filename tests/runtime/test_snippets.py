@@ -9,11 +9,12 @@ from pathlib import Path
 
 import pytest
 
-from app import make_code
 from runtime.models import ModelCache
+from runtime.runner import Result
 from runtime.snippets import SnippetContext, files_of, generic, snippet
 from runtime.spec import Call
 from tasks import REGISTRY
+from web.panels.code import code_of
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -29,41 +30,52 @@ def execute(code: str, workdir: Path, *files: str) -> str:
     return done.stdout.strip().splitlines()[-1]
 
 
+def code_for(task, config, model_id: str, values: dict) -> str:
+    """The code panel's text (web/panels/code.py) for a run of `values` (by name) on `model_id`, made as the panel
+    makes it from the run's call, without running the model."""
+    from types import SimpleNamespace
+
+    choice = config.resolve(task, model_id)
+    call = task.prepare(**values, limits=config.limits)  # a UserError here: the task refused the values
+    placement = ModelCache().devices.placement(choice.device_map)
+    return code_of(SimpleNamespace(task=task), Result({}, None, "", call, choice, placement, values))
+
+
 def as_scores(printed: str) -> dict:
     rows = ast.literal_eval(printed)
     rows = rows[0] if rows and isinstance(rows[0], list) else rows
     return {row["label"]: row["score"] for row in rows}
 
 
-def test_text_snippet_runs_and_gives_the_apps_answer(client, config, tiny, tmp_path):
+def test_text_snippet_runs_and_gives_the_apps_answer(predict, tiny, tmp_path):
     model = tiny("text-classification")
-    _, raw, _ = client.predict(model, "I love this movie", 2, api_name="/text_classification")
-    code = make_code(REGISTRY["text-classification"], config, ModelCache())(model, "I love this movie", 2)
+    out = predict("text-classification", model=model, text="I love this movie", top_k=2)
+    raw, code = out["raw"], out["code"]  # the code panel of that very run
     assert f"pipeline('text-classification', model={model!r}, device='cpu', dtype=torch.float32)" in code
     assert "top_k=2, truncation=True" in code
     printed = execute(code, tmp_path)
     assert as_scores(printed) == pytest.approx({r["label"]: r["score"] for r in raw}, abs=1e-5)
 
 
-def test_image_snippet_runs_and_gives_the_apps_answer(client, config, tiny, asset, tmp_path):
+def test_image_snippet_runs_and_gives_the_apps_answer(predict, tiny, asset, tmp_path):
     from gradio_client import handle_file
 
     model = tiny("image-classification")
-    _, raw, _ = client.predict(model, handle_file(asset("chelsea.jpg")), 3, api_name="/image_classification")
-    code = make_code(REGISTRY["image-classification"], config, ModelCache())(model, asset("chelsea.jpg"), 3)
+    out = predict("image-classification", model=model, image=handle_file(asset("chelsea.jpg")), top_k=3)
+    raw, code = out["raw"], out["code"]
     assert "Image.open('chelsea.jpg')" in code and "top_k=3" in code
     printed = execute(code, tmp_path, asset("chelsea.jpg"))
     assert as_scores(printed) == pytest.approx({r["label"]: r["score"] for r in raw}, abs=1e-5)
 
 
-def test_custom_run_snippet_goes_through_the_task_module(client, config, tiny, asset, tmp_path):
+def test_custom_run_snippet_goes_through_the_task_module(predict, tiny, asset, tmp_path):
     from gradio_client import handle_file
 
     model = tiny("automatic-speech-recognition")
-    text = client.predict(model, handle_file(asset("speech_short.wav")), api_name="/automatic_speech_recognition")[0]
-    code = make_code(REGISTRY["automatic-speech-recognition"], config, ModelCache())(model, asset("speech_short.wav"))
+    out = predict("automatic-speech-recognition", model=model, audio=handle_file(asset("speech_short.wav")))
+    text, code = out["transcript"], out["code"]
     assert "from tasks.automatic_speech_recognition import TASK" in code and "soundfile.read('speech_short.wav'" in code
-    printed = execute(code + "print(repr(result['text'].strip()))", tmp_path, asset("speech_short.wav"))
+    printed = execute(code + "\nprint(repr(result['text'].strip()))", tmp_path, asset("speech_short.wav"))
     assert ast.literal_eval(printed) == text
 
 
@@ -97,15 +109,19 @@ def test_files_of_finds_only_existing_files(asset):
         asset("chelsea.jpg"), asset("coffee.jpg"))
 
 
-def first_example_values(task) -> list:
-    """The tab's first example as its widgets hand it to the task (files as paths), then the default parameters."""
+def first_example_values(task) -> dict:
+    """The tab's first example as its widgets hand it to the task (files as paths), then the default parameters (and
+    a chat's empty history), by name."""
     import gradio as gr
 
+    from web.tab import HISTORY
+
     with gr.Blocks():
-        inputs, params = list(task.inputs()), list(task.params())
-    row = list(task.examples[0]) if task.examples else [w.value for w in inputs]
-    values = []
-    for widget, value in zip(inputs, row):
+        inputs, params = dict(task.inputs()), dict(task.params())
+    example = task.examples[0] if task.examples else {}  # inputs it leaves out keep their widget's default
+    values = {}
+    for name, widget in inputs.items():
+        value = example.get(name, widget.value)
         if isinstance(widget, gr.Dataframe):
             from gradio.components.dataframe import DataframeData
 
@@ -114,16 +130,16 @@ def first_example_values(task) -> list:
             value = {**value, "files": [str(ROOT / f) for f in value.get("files", [])]}
         elif isinstance(widget, (gr.Image, gr.Audio, gr.File, gr.Video)) and value:
             value = [str(ROOT / v) for v in value] if isinstance(value, (list, tuple)) else str(ROOT / value)
-        values.append(value)
-    return values + [p.value for p in params]
+        values[name] = value
+    return values | {name: p.value for name, p in params.items()} | ({HISTORY: []} if task.conversation else {})
 
 
 @pytest.mark.parametrize("task_name", sorted(REGISTRY))
 def test_every_tasks_snippet_from_its_first_example_is_python(config, tiny, task_name):
     """Each tab's 'Reproduce in code' for its first example is whole Python: no input left as a placeholder."""
     task = REGISTRY[task_name]
-    code = make_code(task, config, ModelCache())(tiny(task_name), *first_example_values(task))
-    assert isinstance(code, str), f"no snippet: {code}"  # an update object means prepare refused the example
+    code = code_for(task, config, tiny(task_name), first_example_values(task))
+    assert isinstance(code, str), f"no snippet: {code}"
     compile(code, f"<{task_name} snippet>", "exec")
     assert "cannot be written as code" not in code, code
     assert tiny(task_name) in code and "print(result)" in code
@@ -136,5 +152,5 @@ def test_snippets_of_tasks_with_their_own_load_or_run_execute(config, tiny, tmp_
 
     task = REGISTRY[task_name]
     values = first_example_values(task)
-    code = make_code(task, config, ModelCache())(tiny(task_name), *values)
-    assert execute(code, tmp_path, *files_of(values))  # it printed a result
+    code = code_for(task, config, tiny(task_name), values)
+    assert execute(code, tmp_path, *files_of(values.values()))  # it printed a result

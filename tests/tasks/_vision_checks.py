@@ -16,14 +16,16 @@ def bad_images(tmp_path, asset) -> dict[str, str]:
     return {"not an image": str(text), "truncated": str(truncated)}
 
 
-def assert_bad_images_refused(client, model, api_name, tmp_path, asset, *rest):
-    """Each bad file gets the plain 'not an image' message; then a good image still works."""
+def assert_bad_images_refused(predict, task, tmp_path, asset, *, image="image", **values) -> dict:
+    """Each bad file given as the input named `image` gets the plain 'not an image' message, and no image 'Add an
+    image first'; then a good image still works: its answer {output name: value} is returned. `values` are the
+    run's other values by name (model included), as for the `predict` fixture."""
     for path in bad_images(tmp_path, asset).values():
         with pytest.raises(AppError, match="not an image this app can read"):
-            client.predict(model, handle_file(path), *rest, api_name=api_name)
+            predict(task, **{image: handle_file(path)}, **values)
     with pytest.raises(AppError, match="Add an image first"):
-        client.predict(model, None, *rest, api_name=api_name)
-    return client.predict(model, handle_file(asset("coffee.jpg")), *rest, api_name=api_name)
+        predict(task, **{image: None}, **values)
+    return predict(task, **{image: handle_file(asset("coffee.jpg"))}, **values)
 
 
 def small_copy(tmp_path, asset, name="chelsea.jpg", width=120) -> str:

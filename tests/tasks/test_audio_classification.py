@@ -6,25 +6,26 @@ from gradio_client import handle_file
 from runtime.errors import UserError
 from tasks.audio_classification import LABELS, batch_group, prepare, present
 
-API = "/audio_classification"
+TASK = "audio-classification"
 
 
 def test_prepare_decodes_and_passes_top_k(asset):
-    call = prepare(asset("chirp.wav"), 3)
+    call = prepare(audio=asset("chirp.wav"), top_k=3)
     assert call.inputs["sampling_rate"] == 16000 and call.inputs["raw"].dtype == np.float32
     assert call.kwargs == {"top_k": 3}
 
 
 def test_prepare_refuses_missing_and_empty_audio(tmp_path):
     with pytest.raises(UserError, match="Add some audio"):
-        prepare(None)
+        prepare(audio=None)
     sf.write(tmp_path / "empty.wav", np.zeros(0, np.float32), 16000)
     with pytest.raises(UserError, match="empty"):
-        prepare(str(tmp_path / "empty.wav"))
+        prepare(audio=str(tmp_path / "empty.wav"))
 
 
 def test_present_maps_labels_to_scores():
-    assert present([{"label": "dog", "score": 0.7}, {"label": "cat", "score": 0.3}]) == ({"dog": 0.7, "cat": 0.3},)
+    assert present([{"label": "dog", "score": 0.7}, {"label": "cat", "score": 0.3}], audio="x.wav", top_k=5) == {
+        "labels": {"dog": 0.7, "cat": 0.3}}
 
 
 def test_clips_of_other_lengths_share_a_batch_only_where_the_model_cannot_see_the_padding(tiny, asset):
@@ -32,18 +33,20 @@ def test_clips_of_other_lengths_share_a_batch_only_where_the_model_cannot_see_th
 
     from transformers import ASTFeatureExtractor, Wav2Vec2FeatureExtractor, pipeline
 
-    short, longer = prepare(asset("chirp.wav")), prepare(asset("speech_short.wav"))
+    short, longer = prepare(audio=asset("chirp.wav")), prepare(audio=asset("speech_short.wav"))
     no_mask = pipeline("audio-classification", model=tiny("audio-classification"))  # wav2vec2, no attention mask
     assert batch_group(no_mask, short) == len(short.inputs["raw"]) != batch_group(no_mask, longer)
-    assert batch_group(no_mask, short) == batch_group(no_mask, prepare(asset("chirp.wav")))  # one length: one group
+    same = prepare(audio=asset("chirp.wav"))
+    assert batch_group(no_mask, short) == batch_group(no_mask, same)  # one length: one group
     masked = SimpleNamespace(feature_extractor=Wav2Vec2FeatureExtractor(return_attention_mask=True))
     fixed = SimpleNamespace(feature_extractor=ASTFeatureExtractor())  # every clip becomes 1,024 frames
     for pipe in (masked, fixed):
         assert batch_group(pipe, short) is None and batch_group(pipe, longer) is None
 
 
-def test_end_to_end_ranked_labels(client, tiny, asset):
-    labels, raw, status = client.predict(tiny("audio-classification"), handle_file(asset("chirp.wav")), 3, api_name=API)
+def test_end_to_end_ranked_labels(predict, tiny, asset):
+    out = predict(TASK, model=tiny(TASK), audio=handle_file(asset("chirp.wav")), top_k=3)
+    labels, raw, status = out["labels"], out["raw"], out["status"]
     assert labels["label"] in LABELS and len(labels["confidences"]) == 3
     scores = [c["confidence"] for c in labels["confidences"]]
     assert scores == sorted(scores, reverse=True) and all(0 <= s <= 1 for s in scores)
@@ -51,17 +54,15 @@ def test_end_to_end_ranked_labels(client, tiny, asset):
     assert "tiny-wav2vec2-classifier" in status
 
 
-def test_end_to_end_44k_stereo_and_bad_input(client, tiny, tmp_path):
+def test_end_to_end_44k_stereo_and_bad_input(predict, tiny, tmp_path):
     from gradio_client.exceptions import AppError
 
     rate = 44100
     sf.write(tmp_path / "stereo.wav", np.random.default_rng(1).uniform(-0.3, 0.3, (rate, 2)).astype(np.float32), rate)
-    labels, raw, _ = client.predict(tiny("audio-classification"), handle_file(str(tmp_path / "stereo.wav")), 5,
-                                    api_name=API)
+    raw = predict(TASK, model=tiny(TASK), audio=handle_file(str(tmp_path / "stereo.wav")), top_k=5)["raw"]
     assert {row["label"] for row in raw} == set(LABELS)
     sf.write(tmp_path / "silence.wav", np.zeros(16000, np.float32), 16000)
     with pytest.raises(AppError, match="silent"):
-        client.predict(tiny("audio-classification"), handle_file(str(tmp_path / "silence.wav")), 5, api_name=API)
-    labels, _, _ = client.predict(tiny("audio-classification"), handle_file(str(tmp_path / "stereo.wav")), 1,
-                                  api_name=API)
+        predict(TASK, model=tiny(TASK), audio=handle_file(str(tmp_path / "silence.wav")), top_k=5)
+    labels = predict(TASK, model=tiny(TASK), audio=handle_file(str(tmp_path / "stereo.wav")), top_k=1)["labels"]
     assert len(labels["confidences"]) == 1

@@ -20,7 +20,7 @@ from tasks.automatic_speech_recognition import (
     window_count,
 )
 
-API = "/automatic_speech_recognition"
+TASK = "automatic-speech-recognition"
 SRT_TIME = r"(\d\d):(\d\d):(\d\d),(\d\d\d)"
 
 
@@ -44,8 +44,9 @@ def table_rows(table) -> list:
     return table["data"] if isinstance(table, dict) else table
 
 
-def ask(client, model, audio, timestamps="segments", chunk=30, stride=5, language="", task="transcribe"):
-    return client.predict(model, handle_file(audio), timestamps, chunk, stride, language, task, api_name=API)
+def ask(predict, model, audio, timestamps="segments", chunk=30, stride=5, language="", task="transcribe") -> dict:
+    return predict(TASK, model=model, audio=handle_file(audio), timestamps=timestamps, chunk_length_s=chunk,
+                   stride_s=stride, language=language, whisper_task=task)
 
 
 # --- adapters, no model ---
@@ -55,7 +56,7 @@ def test_prepare_decodes_to_mono_float_at_file_rate(tmp_path):
     t = np.arange(rate) / rate
     stereo = np.stack([np.sin(2 * np.pi * 440 * t), np.sin(2 * np.pi * 660 * t)], axis=1) * 0.5
     sf.write(tmp_path / "stereo.wav", stereo, rate)
-    call = prepare(str(tmp_path / "stereo.wav"))
+    call = prepare(audio=str(tmp_path / "stereo.wav"))
     assert call.inputs["sampling_rate"] == rate
     assert call.inputs["raw"].dtype == np.float32 and call.inputs["raw"].shape == (rate,)
     assert "chunk_length_s" not in call.kwargs  # one second: no chunking
@@ -63,19 +64,20 @@ def test_prepare_decodes_to_mono_float_at_file_rate(tmp_path):
 
 def test_prepare_chunks_only_audio_longer_than_a_chunk(tmp_path):
     sf.write(tmp_path / "long.wav", np.random.default_rng(0).uniform(-0.3, 0.3, 16000 * 40).astype(np.float32), 16000)
-    call = prepare(str(tmp_path / "long.wav"), "words", 30, 5)
+    call = prepare(audio=str(tmp_path / "long.wav"), timestamps="words", chunk_length_s=30, stride_s=5)
     assert call.kwargs["chunk_length_s"] == 30 and call.kwargs["stride_length_s"] == 5
-    assert "chunk_length_s" not in prepare(str(tmp_path / "long.wav"), "words", 0, 5).kwargs  # 0 = never
+    never = prepare(audio=str(tmp_path / "long.wav"), timestamps="words", chunk_length_s=0, stride_s=5)
+    assert "chunk_length_s" not in never.kwargs  # 0 = never
 
 
 def test_prepare_refuses_missing_silent_audio_and_bad_stride(tmp_path):
     with pytest.raises(UserError, match="Add some audio"):
-        prepare(None)
+        prepare(audio=None)
     sf.write(tmp_path / "silence.wav", np.zeros(16000, np.float32), 16000)
     with pytest.raises(UserError, match="silent"):
-        prepare(str(tmp_path / "silence.wav"))
+        prepare(audio=str(tmp_path / "silence.wav"))
     with pytest.raises(UserError, match="stride"):
-        prepare("assets/speech_short.wav", "segments", 10, 5)
+        prepare(audio="assets/speech_short.wav", timestamps="segments", chunk_length_s=10, stride_s=5)
 
 
 def test_window_count_matches_the_pipelines_chunking():
@@ -125,18 +127,21 @@ def test_srt_and_vtt_are_well_formed():
 def test_present_returns_transcript_table_files_and_notes(tmp_path):
     result = {"text": " hi there ", "chunks": [{"text": "hi there", "timestamp": (0.0, 1.0)}],
               "applied": {"timestamps": "segments", "model_kind": "Whisper"}, "seconds": 2.0, "notes": ["n."]}
-    text, table, srt, vtt, notes = present(result)
-    assert text == "hi there" and table == [[0.0, 1.0, "hi there"]] and notes == "n."
-    assert parse_srt(open(srt).read()) == [(0.0, 1.0, "hi there")]
-    assert open(vtt).read().startswith("WEBVTT")
-    assert present({"text": "x", "applied": {"timestamps": "none"}})[2:4] == (None, None)
+    shown = present(result, audio="x.wav", timestamps="segments")
+    assert list(shown) == ["transcript", "table", "srt", "vtt", "notes"]
+    assert shown["transcript"] == "hi there" and shown["table"] == [[0.0, 1.0, "hi there"]] and shown["notes"] == "n."
+    assert parse_srt(open(shown["srt"]).read()) == [(0.0, 1.0, "hi there")]
+    assert open(shown["vtt"]).read().startswith("WEBVTT")
+    none = present({"text": "x", "applied": {"timestamps": "none"}})
+    assert (none["srt"], none["vtt"]) == (None, None)
 
 
 # --- end to end through the app API on tiny real pipelines ---
 
-def test_end_to_end_ctc_segments_table_and_srt(client, tiny, asset):
-    text, table, srt, vtt, notes, raw, status = ask(client, tiny("automatic-speech-recognition"),
-                                                    asset("speech_short.wav"))
+def test_end_to_end_ctc_segments_table_and_srt(predict, tiny, asset):
+    out = ask(predict, tiny(TASK), asset("speech_short.wav"))
+    text, table, srt, vtt = out["transcript"], out["table"], out["srt"], out["vtt"]
+    raw, status = out["raw"], out["status"]
     assert isinstance(text, str) and text == raw["text"].strip()
     assert set(text) <= set("abcdefghijklmnopqrstuvwxyz' <unk>")  # the tiny model's own vocabulary
     assert "tiny-wav2vec2-ctc" in status and "cpu" in status
@@ -149,10 +154,10 @@ def test_end_to_end_ctc_segments_table_and_srt(client, tiny, asset):
     assert open(vtt).read().startswith("WEBVTT")
 
 
-def test_end_to_end_ctc_word_timestamps(client, tiny, asset):
-    text, table, *_ , raw, _ = ask(client, tiny("automatic-speech-recognition"), asset("speech_short.wav"), "words")
-    rows = table_rows(table)
-    assert [r[2] for r in rows] == text.split()  # one row per word, in order
+def test_end_to_end_ctc_word_timestamps(predict, tiny, asset):
+    out = ask(predict, tiny(TASK), asset("speech_short.wav"), "words")
+    rows = table_rows(out["table"])
+    assert [r[2] for r in rows] == out["transcript"].split()  # one row per word, in order
     starts = [r[0] for r in rows]
     assert starts == sorted(starts)
 
@@ -161,48 +166,49 @@ def similarity(a: str, b: str) -> float:
     return difflib.SequenceMatcher(None, a, b, autojunk=False).ratio()
 
 
-def test_end_to_end_same_clip_in_every_format(client, tiny, asset, tmp_path):
-    model = tiny("automatic-speech-recognition")
-    reference = ask(client, model, asset("speech_short.wav"), "none")[0]
+def test_end_to_end_same_clip_in_every_format(predict, tiny, asset, tmp_path):
+    model = tiny(TASK)
+    reference = ask(predict, model, asset("speech_short.wav"), "none")["transcript"]
     transcripts = {}
     for fmt, args in {"flac": [], "ogg": ["-q:a", "10"], "mp3": ["-b:a", "320k"], "m4a": ["-b:a", "256k"]}.items():
         path = tmp_path / f"speech.{fmt}"
         subprocess.run(["ffmpeg", "-nostdin", "-v", "error", "-y", "-i", asset("speech_short.wav"), *args, str(path)],
                        check=True)
-        transcripts[fmt] = ask(client, model, str(path), "none")[0]
+        transcripts[fmt] = ask(predict, model, str(path), "none")["transcript"]
     assert transcripts["flac"] == reference  # lossless: exactly the same
     # Lossy codecs change the samples a little, and a random-weight CTC model flips a few frames where two
     # letters score alike; the transcript must still be that clip's, far closer than another sound's.
-    other = ask(client, model, asset("chirp.wav"), "none")[0]
+    other = ask(predict, model, asset("chirp.wav"), "none")["transcript"]
     for fmt in ("ogg", "mp3", "m4a"):
         assert similarity(transcripts[fmt], reference) > max(0.6, similarity(other, reference) + 0.2), fmt
 
 
-def test_end_to_end_whisper_same_transcript_in_every_format(client, tiny, asset, tmp_path):
-    model = tiny("automatic-speech-recognition", "tiny-whisper")
-    reference = ask(client, model, asset("speech_short.wav"), "segments")
+def test_end_to_end_whisper_same_transcript_in_every_format(predict, tiny, asset, tmp_path):
+    model = tiny(TASK, "tiny-whisper")
+    reference = ask(predict, model, asset("speech_short.wav"), "segments")
     for fmt in ("flac", "ogg", "mp3"):
         path = tmp_path / f"speech.{fmt}"
         subprocess.run(["ffmpeg", "-nostdin", "-v", "error", "-y", "-i", asset("speech_short.wav"), str(path)],
                        check=True)
-        got = ask(client, model, str(path), "segments")
-        assert got[0] == reference[0] and table_rows(got[1]) == table_rows(reference[1]), fmt
+        got = ask(predict, model, str(path), "segments")
+        assert got["transcript"] == reference["transcript"], fmt
+        assert table_rows(got["table"]) == table_rows(reference["table"]), fmt
 
 
-def test_end_to_end_44k_stereo_is_resampled(client, tiny, tmp_path):
+def test_end_to_end_44k_stereo_is_resampled(predict, tiny, tmp_path):
     rate = 44100
     noise = np.random.default_rng(0).uniform(-0.3, 0.3, (rate * 2, 2)).astype(np.float32)
     sf.write(tmp_path / "stereo44k.wav", noise, rate)
-    text, _, _, _, _, raw, _ = ask(client, tiny("automatic-speech-recognition"), str(tmp_path / "stereo44k.wav"))
+    raw = ask(predict, tiny(TASK), str(tmp_path / "stereo44k.wav"))["raw"]
     assert isinstance(raw["text"], str) and abs(raw["seconds"] - 2.0) < 0.01  # resampled, same duration
 
 
-def test_end_to_end_two_minutes_go_through_the_chunked_path(client, tiny, asset, tmp_path):
+def test_end_to_end_two_minutes_go_through_the_chunked_path(predict, tiny, asset, tmp_path):
     speech, rate = sf.read(asset("speech_long.ogg"), dtype="float32")
     clip = np.tile(speech, int(np.ceil(120 * rate / speech.size)))[: 120 * rate]
     sf.write(tmp_path / "two_minutes.flac", clip, rate)
-    text, table, srt, _, _, raw, _ = ask(client, tiny("automatic-speech-recognition"), str(tmp_path / "two_minutes.flac"),
-                                         "segments", 30, 5)
+    out = ask(predict, tiny(TASK), str(tmp_path / "two_minutes.flac"), "segments", 30, 5)
+    srt, raw = out["srt"], out["raw"]
     assert raw["applied"]["chunk_length_s"] == 30 and raw["applied"]["windows"] == 6
     cues = parse_srt(open(srt).read())
     assert len(raw["chunks"]) >= 6 and len(cues) >= 2  # several timestamped words, from several windows
@@ -210,26 +216,26 @@ def test_end_to_end_two_minutes_go_through_the_chunked_path(client, tiny, asset,
     assert [c[0] for c in cues] == sorted(c[0] for c in cues)
 
 
-def test_end_to_end_whisper_language_translate_and_word_timestamps(client, tiny, asset):
-    model = tiny("automatic-speech-recognition", "tiny-whisper")
-    text, table, srt, _, notes, raw, status = ask(client, model, asset("speech_short.wav"), "words", 30, 5, "fr",
-                                                  "translate")
+def test_end_to_end_whisper_language_translate_and_word_timestamps(predict, tiny, asset):
+    model = tiny(TASK, "tiny-whisper")
+    out = ask(predict, model, asset("speech_short.wav"), "words", 30, 5, "fr", "translate")
+    table, notes, raw, status = out["table"], out["notes"], out["raw"], out["status"]
     assert raw["applied"] == {"model_kind": "Whisper", "timestamps": "words", "language": "fr", "task": "translate"}
     assert notes == "" and "tiny-whisper" in status
     assert all(0 <= r[0] <= r[1] <= raw["seconds"] + 0.01 for r in table_rows(table)), (table, raw)
     # the same options on a CTC model are accepted, ignored, and said so
-    *_, notes, raw, _ = ask(client, tiny("automatic-speech-recognition"), asset("speech_short.wav"), "none", 30, 5,
-                            "fr", "translate")
+    out = ask(predict, tiny(TASK), asset("speech_short.wav"), "none", 30, 5, "fr", "translate")
+    notes, raw = out["notes"], out["raw"]
     assert "ignored" in notes and "generate_kwargs" not in raw["applied"]
 
 
-def test_end_to_end_bad_inputs_get_a_sentence_and_the_next_request_works(client, tiny, asset, tmp_path):
+def test_end_to_end_bad_inputs_get_a_sentence_and_the_next_request_works(predict, tiny, asset, tmp_path):
     from gradio_client.exceptions import AppError
 
-    whisper = tiny("automatic-speech-recognition", "tiny-whisper")
+    whisper = tiny(TASK, "tiny-whisper")
     with pytest.raises(AppError, match="does not know the language 'ja'"):
-        ask(client, whisper, asset("speech_short.wav"), "none", 30, 5, "ja")
+        ask(predict, whisper, asset("speech_short.wav"), "none", 30, 5, "ja")
     (tmp_path / "notes.mp3").write_text("not audio at all")
     with pytest.raises(AppError, match="not audio this app can read"):
-        ask(client, tiny("automatic-speech-recognition"), str(tmp_path / "notes.mp3"))
-    assert isinstance(ask(client, whisper, asset("speech_short.wav"), "none")[0], str)
+        ask(predict, tiny(TASK), str(tmp_path / "notes.mp3"))
+    assert isinstance(ask(predict, whisper, asset("speech_short.wav"), "none")["transcript"], str)

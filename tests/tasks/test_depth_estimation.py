@@ -20,12 +20,14 @@ def test_present_takes_tensor_or_array():
     import torch
 
     result = with_input(Image.new("RGB", (4, 3)), {"predicted_depth": torch.rand(1, 3, 4)})
-    assert present(result)[0].size == (4, 3)
+    assert present(result, image="x.png")["depth_map"].size == (4, 3)
+    array = with_input(Image.new("RGB", (4, 3)), {"predicted_depth": np.random.rand(3, 4)})
+    assert set(present(array)) == {"depth_map"} and present(array)["depth_map"].size == (4, 3)
 
 
-def test_end_to_end_depth_map_is_the_input_size(client, tiny, asset):
-    depth, raw, status = client.predict(
-        tiny("depth-estimation"), handle_file(asset("rocket.jpg")), api_name="/depth_estimation")
+def test_end_to_end_depth_map_is_the_input_size(predict, tiny, asset):
+    out = predict("depth-estimation", model=tiny("depth-estimation"), image=handle_file(asset("rocket.jpg")))
+    depth, raw, status = out["depth_map"], out["raw"], out["status"]
     size = Image.open(asset("rocket.jpg")).size
     picture = Image.open(local(depth))
     assert picture.size == size and picture.mode == "RGB"
@@ -34,6 +36,6 @@ def test_end_to_end_depth_map_is_the_input_size(client, tiny, asset):
     assert "tiny-dpt" in status
 
 
-def test_bad_images_are_refused_then_next_request_works(client, tiny, tmp_path, asset):
-    depth, _, _ = assert_bad_images_refused(client, tiny("depth-estimation"), "/depth_estimation", tmp_path, asset)
-    assert Image.open(local(depth)).size == Image.open(asset("coffee.jpg")).size
+def test_bad_images_are_refused_then_next_request_works(predict, tiny, tmp_path, asset):
+    out = assert_bad_images_refused(predict, "depth-estimation", tmp_path, asset, model=tiny("depth-estimation"))
+    assert Image.open(local(out["depth_map"])).size == Image.open(asset("coffee.jpg")).size

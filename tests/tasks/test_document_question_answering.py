@@ -5,11 +5,11 @@ from PIL import Image
 from runtime.errors import UserError
 from tasks.document_question_answering import INSTALL_TESSERACT, prepare, present, read_words
 
-API = "/document_question_answering"
+TASK = "document-question-answering"
 
 
 def test_prepare_loads_the_page_and_keeps_ocr_language(asset):
-    call = prepare(asset("invoice.png"), "  What is the invoice number? ", 2, "deu")
+    call = prepare(image=asset("invoice.png"), question="  What is the invoice number? ", top_k=2, lang="deu")
     assert call.inputs["image"].mode == "RGB" and call.inputs["image"].size == (900, 820)
     assert call.inputs["question"] == "What is the invoice number?"
     assert call.kwargs == {"top_k": 2, "lang": "deu"}
@@ -17,9 +17,9 @@ def test_prepare_loads_the_page_and_keeps_ocr_language(asset):
 
 def test_prepare_refuses_missing_page_and_question(asset):
     with pytest.raises(UserError, match="Add an image"):
-        prepare(None, "What?")
+        prepare(image=None, question="What?")
     with pytest.raises(UserError, match="Type a question"):
-        prepare(asset("invoice.png"), "   ")
+        prepare(image=asset("invoice.png"), question="   ")
 
 
 def test_present_draws_every_word_and_the_answer_span():
@@ -30,7 +30,9 @@ def test_present_draws_every_word_and_the_answer_span():
         "boxes": [[10, 10, 50, 20], [60, 10, 120, 22], [10, 40, 40, 50]],
         "page": page,
     }
-    label, (image, marks) = present(result, "upload.png")
+    out = present(result, image="upload.png", question="What is the invoice number?", top_k=3, lang="eng")
+    assert set(out) == {"answers", "page"}
+    label, (image, marks) = out["answers"], out["page"]
     assert label == {"INV-2024-117 Date:": 0.5}
     assert image is page and [name for _, name in marks] == ["OCR words", "Answer"]
     words = marks[0][0]
@@ -42,7 +44,8 @@ def test_present_draws_every_word_and_the_answer_span():
 def test_present_without_an_answer():
     nothing = [{"answer": "", "score": 0.1, "start": 0, "end": 0}]
     result = {"answers": nothing, "words": [], "boxes": [], "page": Image.new("RGB", (8, 8))}
-    label, (_, marks) = present(result, "p.png")
+    out = present(result, image="p.png", question="What?", top_k=3, lang="eng")
+    label, (_, marks) = out["answers"], out["page"]
     assert label == {"(no answer found)": 0.0} and marks == []
 
 
@@ -52,11 +55,12 @@ def test_real_ocr_reads_the_rendered_invoice(asset):
     assert all(0 <= x1 < x2 <= 900 and 0 <= y1 < y2 <= 820 for x1, y1, x2, y2 in boxes)
 
 
-def test_end_to_end_with_real_ocr(client, tiny, asset):
-    label, page, raw, status = client.predict(
-        tiny("document-question-answering"), handle_file(asset("invoice.png")), "What is the invoice number?", 3,
-        "eng", api_name=API,
+def test_end_to_end_with_real_ocr(predict, tiny, asset):
+    out = predict(
+        TASK, model=tiny(TASK), image=handle_file(asset("invoice.png")),
+        question="What is the invoice number?", top_k=3, lang="eng",
     )
+    label, page, raw, status = out["answers"], out["page"], out["raw"], out["status"]
     words = raw["words"]
     assert {"Invoice", "number:", "INV-2024-117"} <= set(words)  # tesseract really read the page
     answers = raw["answers"]
@@ -78,30 +82,30 @@ def local(file):
     return file if isinstance(file, str) else file["path"]  # the client hands files back as local paths
 
 
-def test_missing_tesseract_says_what_to_install(client, tiny, asset, monkeypatch, tmp_path):
+def test_missing_tesseract_says_what_to_install(predict, tiny, asset, monkeypatch, tmp_path):
     monkeypatch.setenv("PATH", str(tmp_path))  # the server runs in this process: tesseract is now off its PATH
     with pytest.raises(Exception) as error:
-        client.predict(
-            tiny("document-question-answering"), handle_file(asset("invoice.png")), "What is the total?", 1, "eng",
-            api_name=API,
+        predict(
+            TASK, model=tiny(TASK), image=handle_file(asset("invoice.png")), question="What is the total?", top_k=1,
+            lang="eng",
         )
     assert "apt-get install tesseract-ocr" in str(error.value)
     assert INSTALL_TESSERACT in str(error.value)
     monkeypatch.undo()
-    _, _, raw, _ = client.predict(
-        tiny("document-question-answering"), handle_file(asset("invoice.png")), "What is the total?", 1, "eng",
-        api_name=API,
+    out = predict(
+        TASK, model=tiny(TASK), image=handle_file(asset("invoice.png")), question="What is the total?", top_k=1,
+        lang="eng",
     )
-    assert raw["answers"]  # the next request works
+    assert out["raw"]["answers"]  # the next request works
 
 
-def test_missing_language_data_names_the_package(client, tiny, asset):
+def test_missing_language_data_names_the_package(predict, tiny, asset):
     import pytesseract
 
     if "deu" in pytesseract.get_languages(config=""):
         pytest.skip("German OCR data is installed here")
     with pytest.raises(Exception, match="tesseract-ocr-deu"):
-        client.predict(
-            tiny("document-question-answering"), handle_file(asset("invoice.png")), "Was ist die Summe?", 1, "deu",
-            api_name=API,
+        predict(
+            TASK, model=tiny(TASK), image=handle_file(asset("invoice.png")), question="Was ist die Summe?", top_k=1,
+            lang="deu",
         )

@@ -6,9 +6,9 @@ from tasks.feature_extraction import embed, prepare, present
 
 
 def test_prepare_wants_two_or_more_sentences():
-    assert prepare("a\n\n b \nc").inputs == ["a", "b", "c"]
+    assert prepare(text="a\n\n b \nc").inputs == ["a", "b", "c"]
     with pytest.raises(UserError, match="at least two"):
-        prepare("only one")
+        prepare(text="only one")
 
 
 def test_embed_is_the_unit_mean_of_token_vectors():
@@ -17,16 +17,18 @@ def test_embed_is_the_unit_mean_of_token_vectors():
 
 
 def test_present_gives_a_symmetric_cosine_matrix():
-    info, table = present([[[[1.0, 0.0]]], [[[0.0, 2.0]]], [[[1.0, 1.0]]]], "a\nb\nc")
+    shown = present([[[[1.0, 0.0]]], [[[0.0, 2.0]]], [[[1.0, 1.0]]]], text="a\nb\nc")
+    assert set(shown) == {"info", "similarity"}
+    info, table = shown["info"], shown["similarity"]
     rows = [row[1:] for row in table["data"]]
     assert rows[0][0] == 1.0 and rows[0][1] == 0.0 and rows[0][2] == pytest.approx(0.707, abs=1e-3)
     assert "embedding size **2**" in info and "mean" in info and "L2" in info
 
 
-def test_end_to_end(client, tiny):
-    info, table, raw, status = client.predict(
-        tiny("feature-extraction"), "A cat sits on the mat.\nA dog sleeps in the sun.\nThe weather is sunny.",
-        api_name="/feature_extraction")
+def test_end_to_end(predict, tiny):
+    out = predict("feature-extraction", model=tiny("feature-extraction"),
+                  text="A cat sits on the mat.\nA dog sleeps in the sun.\nThe weather is sunny.")
+    info, table, status = out["info"], out["similarity"], out["status"]
     assert table["headers"] == ["sentence", "1", "2", "3"]
     matrix = np.array([row[1:] for row in table["data"]], dtype=float)
     assert np.allclose(np.diag(matrix), 1.0, atol=1e-3) and np.allclose(matrix, matrix.T, atol=1e-3)

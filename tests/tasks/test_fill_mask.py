@@ -13,18 +13,20 @@ def test_check_mask_names_the_models_token():
 
 
 def test_prepare_and_present():
-    assert prepare(" a [MASK] b ", 3).kwargs == {"top_k": 3}
+    assert prepare(text=" a [MASK] b ", top_k=3).kwargs == {"top_k": 3}
     with pytest.raises(UserError, match="mask token"):
-        prepare("", 3)
+        prepare(text="", top_k=3)
     guesses = [{"sequence": "a cat b", "token_str": "cat", "score": 0.6, "token": 7},
                {"sequence": "a dog b", "token_str": "dog", "score": 0.3, "token": 8}]
-    info, labels, table = present({"mask_token": "[MASK]", "guesses": guesses})
+    shown = present({"mask_token": "[MASK]", "guesses": guesses}, text="a [MASK] b", top_k=3)
+    assert list(shown) == ["mask_token", "guesses", "sentences"]
+    info, labels, table = shown["mask_token"], shown["guesses"], shown["sentences"]
     assert "`[MASK]`" in info and labels == {"cat": 0.6, "dog": 0.3} and table[0] == ["a cat b", "cat", 0.6]
 
 
-def test_end_to_end(client, tiny):
-    info, labels, table, raw, status = client.predict(tiny("fill-mask"), "The quick brown fox jumps over the lazy [MASK].", 4,
-                                                      api_name="/fill_mask")
+def test_end_to_end(predict, tiny):
+    out = predict("fill-mask", model=tiny("fill-mask"), text="The quick brown fox jumps over the lazy [MASK].", top_k=4)
+    info, labels, table, raw = out["mask_token"], out["guesses"], out["sentences"], out["raw"]
     assert "[MASK]" in info
     assert 1 <= len(labels["confidences"]) <= 4 and len(table["data"]) == 4
     for sentence, token, score in table["data"]:
@@ -32,10 +34,10 @@ def test_end_to_end(client, tiny):
     assert raw["mask_token"] == "[MASK]"
 
 
-def test_missing_mask_token_is_a_clear_error_and_the_next_request_works(client, tiny):
+def test_missing_mask_token_is_a_clear_error_and_the_next_request_works(predict, tiny):
     from gradio_client.exceptions import AppError
 
     with pytest.raises(AppError, match=r"mask token is \[MASK\]"):
-        client.predict(tiny("fill-mask"), "Paris is the <mask> of France.", 3, api_name="/fill_mask")
-    _, labels, _, _, _ = client.predict(tiny("fill-mask"), "Paris is the [MASK] of France.", 3, api_name="/fill_mask")
+        predict("fill-mask", model=tiny("fill-mask"), text="Paris is the <mask> of France.", top_k=3)
+    labels = predict("fill-mask", model=tiny("fill-mask"), text="Paris is the [MASK] of France.", top_k=3)["guesses"]
     assert len(labels["confidences"]) >= 1

@@ -21,17 +21,18 @@ def test_names_number_the_files():
 
 
 def test_prepare_needs_two_to_max_images(asset):
-    assert len(prepare([asset("chelsea.jpg"), asset("coffee.jpg")]).inputs) == 2
+    assert len(prepare(images=[asset("chelsea.jpg"), asset("coffee.jpg")]).inputs) == 2
     with pytest.raises(UserError, match="at least two"):
-        prepare([asset("chelsea.jpg")])
+        prepare(images=[asset("chelsea.jpg")])
     with pytest.raises(UserError, match=f"at most {MAX_IMAGES}"):
-        prepare([asset("chelsea.jpg")] * (MAX_IMAGES + 1))
+        prepare(images=[asset("chelsea.jpg")] * (MAX_IMAGES + 1))
 
 
-def test_end_to_end_similarity_matrix(client, tiny, asset):
+def test_end_to_end_similarity_matrix(predict, tiny, asset):
     files = [asset("chelsea.jpg"), asset("coffee.jpg"), asset("chelsea.jpg")]
-    gallery, table, raw, status = client.predict(
-        tiny("image-feature-extraction"), [handle_file(f) for f in files], api_name="/image_feature_extraction")
+    out = predict("image-feature-extraction", model=tiny("image-feature-extraction"),
+                  images=[handle_file(f) for f in files])
+    gallery, table, raw, status = out["gallery"], out["similarity"], out["raw"], out["status"]
     labels = ["1. chelsea.jpg", "2. coffee.jpg", "3. chelsea.jpg"]
     assert table["headers"] == ["image", *labels] and [row[0] for row in table["data"]] == labels
     matrix = np.array([row[1:] for row in table["data"]], dtype=float)
@@ -42,14 +43,14 @@ def test_end_to_end_similarity_matrix(client, tiny, asset):
     assert "tiny-vit-features" in status
 
 
-def test_bad_input_is_refused_then_next_request_works(client, tiny, tmp_path, asset):
+def test_bad_input_is_refused_then_next_request_works(predict, tiny, tmp_path, asset):
     model = tiny("image-feature-extraction")
     with pytest.raises(AppError, match="at least two"):
-        client.predict(model, [handle_file(asset("coffee.jpg"))], api_name="/image_feature_extraction")
+        predict("image-feature-extraction", model=model, images=[handle_file(asset("coffee.jpg"))])
     for bad in bad_images(tmp_path, asset).values():
         with pytest.raises(AppError, match="not an image this app can read"):
-            client.predict(model, [handle_file(asset("coffee.jpg")), handle_file(bad)],
-                           api_name="/image_feature_extraction")
-    _, table, _, _ = client.predict(model, [handle_file(asset("coffee.jpg")), handle_file(asset("rocket.jpg"))],
-                                    api_name="/image_feature_extraction")
-    assert len(table["data"]) == 2
+            predict("image-feature-extraction", model=model,
+                    images=[handle_file(asset("coffee.jpg")), handle_file(bad)])
+    out = predict("image-feature-extraction", model=model,
+                  images=[handle_file(asset("coffee.jpg")), handle_file(asset("rocket.jpg"))])
+    assert len(out["similarity"]["data"]) == 2

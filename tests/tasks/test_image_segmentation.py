@@ -12,11 +12,12 @@ from tests.tasks._vision_checks import annotations, assert_bad_images_refused, r
 
 
 def test_prepare_passes_subtask_only_when_chosen(asset):
-    assert "subtask" not in prepare(asset("chelsea.jpg"), "auto", 0.9, 0.5).kwargs
-    assert prepare(asset("chelsea.jpg"), "panoptic", 0.8, 0.4).kwargs == {
+    assert "subtask" not in prepare(image=asset("chelsea.jpg"), subtask="auto", threshold=0.9,
+                                    mask_threshold=0.5).kwargs
+    assert prepare(image=asset("chelsea.jpg"), subtask="panoptic", threshold=0.8, mask_threshold=0.4).kwargs == {
         "subtask": "panoptic", "threshold": 0.8, "mask_threshold": 0.4}
     with pytest.raises(UserError, match="kind of segmentation"):
-        prepare(asset("chelsea.jpg"), "everything", 0.9, 0.5)
+        prepare(image=asset("chelsea.jpg"), subtask="everything", threshold=0.9, mask_threshold=0.5)
 
 
 def test_present_numbers_instances_and_measures_areas():
@@ -24,16 +25,18 @@ def test_present_numbers_instances_and_measures_areas():
     half = Image.fromarray(np.repeat([[255] * 5 + [0] * 5], 4, axis=0).astype(np.uint8), mode="L")
     quarter = Image.fromarray((np.arange(40).reshape(4, 10) % 10 < 1).astype(np.uint8) * 255, mode="L")
     segments = [{"score": 0.9, "label": "cat", "mask": half}, {"score": 0.5, "label": "cat", "mask": quarter}]
-    (base, drawn), table = present(with_input(image, segments))
+    out = present(with_input(image, segments), image="x.png", subtask="auto", threshold=0.9, mask_threshold=0.5)
+    assert set(out) == {"image", "table"}
+    (base, drawn), table = out["image"], out["table"]
     assert [label for _, label in drawn] == ["cat", "cat 2"]
     assert drawn[0][0].shape == (4, 10) and drawn[0][0].max() == MASK_OPACITY
     assert table.values.tolist() == [["cat", 0.9, 50.0], ["cat 2", 0.5, 10.0]]
 
 
-def test_end_to_end_semantic_masks_cover_the_image(client, tiny, asset):
-    picture, table, raw, status = client.predict(
-        tiny("image-segmentation"), handle_file(asset("chelsea.jpg")), "auto", 0.9, 0.5,
-        api_name="/image_segmentation")
+def test_end_to_end_semantic_masks_cover_the_image(predict, tiny, asset):
+    out = predict("image-segmentation", model=tiny("image-segmentation"), image=handle_file(asset("chelsea.jpg")),
+                  subtask="auto", threshold=0.9, mask_threshold=0.5)
+    picture, table, status = out["image"], out["table"], out["status"]
     size = Image.open(asset("chelsea.jpg")).size
     found = rows(table)
     assert found and {row["label"] for row in found} <= set(LABELS)
@@ -45,13 +48,13 @@ def test_end_to_end_semantic_masks_cover_the_image(client, tiny, asset):
     assert "tiny-segformer" in status
 
 
-def test_unsupported_subtask_is_refused_plainly(client, tiny, asset):
+def test_unsupported_subtask_is_refused_plainly(predict, tiny, asset):
     with pytest.raises(AppError, match="does not do instance segmentation; it does: semantic"):
-        client.predict(tiny("image-segmentation"), handle_file(asset("chelsea.jpg")), "instance", 0.9, 0.5,
-                       api_name="/image_segmentation")
+        predict("image-segmentation", model=tiny("image-segmentation"), image=handle_file(asset("chelsea.jpg")),
+                subtask="instance", threshold=0.9, mask_threshold=0.5)
 
 
-def test_bad_images_are_refused_then_next_request_works(client, tiny, tmp_path, asset):
-    picture, table, _, _ = assert_bad_images_refused(
-        client, tiny("image-segmentation"), "/image_segmentation", tmp_path, asset, "semantic", 0.9, 0.5)
-    assert rows(table)
+def test_bad_images_are_refused_then_next_request_works(predict, tiny, tmp_path, asset):
+    out = assert_bad_images_refused(predict, "image-segmentation", tmp_path, asset, model=tiny("image-segmentation"),
+                                    subtask="semantic", threshold=0.9, mask_threshold=0.5)
+    assert rows(out["table"])

@@ -25,29 +25,30 @@ def test_prepare_turns_gradio_messages_into_template_blocks(asset):
         },
         {"role": "assistant", "content": [{"type": "text", "text": "A cat."}]},
     ]
-    call = prepare(history, {"text": " And this? ", "files": [asset("coffee.jpg")]}, 64, 0.0, 1.0)
+    call = prepare({"text": " And this? ", "files": [asset("coffee.jpg")]}, 64, 0.0, 1.0, history=history)
     blocks = [[b["type"] for b in turn["content"]] for turn in call.inputs]
     assert blocks == [["image", "text"], ["text"], ["image", "text"]]
     assert [turn["role"] for turn in call.inputs] == ["user", "assistant", "user"]
     assert call.inputs[0]["content"][0]["image"].mode == "RGB"
     assert call.inputs[2]["content"][1] == {"type": "text", "text": "And this?"}
     assert call.kwargs == {"max_new_tokens": 64, "do_sample": False}
-    sampled = prepare([], {"text": "hi", "files": []}, 8, 0.7, 0.9).kwargs
+    sampled = prepare({"text": "hi", "files": []}, 8, 0.7, 0.9).kwargs
     assert sampled == {"max_new_tokens": 8, "do_sample": True, "temperature": 0.7, "top_p": 0.9}
 
 
 def test_prepare_refuses_empty_messages_and_non_images(tmp_path):
     with pytest.raises(UserError, match="Type a message"):
-        prepare([], {"text": "  ", "files": []})
+        prepare({"text": "  ", "files": []})
     notes = tmp_path / "notes.txt"
     notes.write_text("hello")
     with pytest.raises(UserError, match="not an image"):
-        prepare([], {"text": "read this", "files": [str(notes)]})
+        prepare({"text": "read this", "files": [str(notes)]})
 
 
 def test_present_appends_the_turn_and_the_growing_answer(asset):
     history = [{"role": "user", "content": [{"type": "text", "text": "hi"}]}]
-    (chat,) = present({"generated_text": "A ca"}, history, {"text": "What is it?", "files": [asset("chelsea.jpg")]})
+    chat = present({"generated_text": "A ca"}, message={"text": "What is it?", "files": [asset("chelsea.jpg")]},
+                   history=history)["history"]
     assert chat[:1] == history
     assert chat[1] == {"role": "user", "content": [{"path": asset("chelsea.jpg")}, "What is it?"]}
     assert chat[2] == {"role": "assistant", "content": "A ca"}
@@ -57,17 +58,18 @@ def test_closing_the_stream_stops_generation(tiny, asset):
     from transformers import pipeline
 
     pipe = pipeline("image-text-to-text", model=tiny("image-text-to-text"))
-    stream = run(pipe, prepare([], {"text": "Describe it", "files": [asset("chelsea.jpg")]}, 1024))
+    stream = run(pipe, prepare({"text": "Describe it", "files": [asset("chelsea.jpg")]}, 1024))
     first = next(stream)
     assert isinstance(first["generated_text"], str) and workers()
     stream.close()  # what gradio does on Stop
     assert not workers()
 
 
-def test_end_to_end_two_turns_with_an_image(client, tiny, asset):
+def test_end_to_end_two_turns_with_an_image(predict, tiny, asset):
     model = tiny("image-text-to-text")
     message = {"text": "What is in this picture?", "files": [handle_file(asset("chelsea.jpg"))]}
-    chat, raw, status = client.predict(model, [], message, 12, 0.0, 1.0, api_name=API)
+    out = predict("image-text-to-text", model=model, message=message, max_new_tokens=12)
+    chat, raw, status = out["history"], out["raw"], out["status"]
     assert [turn["role"] for turn in chat] == ["user", "assistant"]
     assert any(part.get("type") == "file" for part in chat[0]["content"])  # the image stays in the conversation
     same = lambda text: " ".join(text.split())  # noqa: E731  (the chatbot expands tabs the random model may write)
@@ -76,17 +78,18 @@ def test_end_to_end_two_turns_with_an_image(client, tiny, asset):
     for part in chat[0]["content"]:  # the client hands files back as local paths: send them as files again
         if part["type"] == "file":
             part["file"] = handle_file(part["file"])
-    chat2, _, _ = client.predict(model, chat, {"text": "And now?", "files": []}, 8, 0.7, 0.9, api_name=API)
+    chat2 = predict("image-text-to-text", model=model, message={"text": "And now?", "files": []}, max_new_tokens=8,
+                    temperature=0.7, top_p=0.9, history=chat)["history"]
     assert [turn["role"] for turn in chat2] == ["user", "assistant", "user", "assistant"]
 
 
-def test_end_to_end_streams_and_cancel_stops_generation(client, tiny, asset):
+def test_end_to_end_streams_and_cancel_stops_generation(client, predict, named, tiny, asset):
     message = {"text": "Tell me a long story about it", "files": [handle_file(asset("astronaut.jpg"))]}
-    job = client.submit(tiny("image-text-to-text"), [], message, 1024, 0.0, 1.0, api_name=API)
+    job = client.submit(model=tiny("image-text-to-text"), message=message, max_new_tokens=1024, api_name=API)
     deadline = time.monotonic() + 60
     while len(job.outputs()) < 3 and time.monotonic() < deadline:
         time.sleep(0.05)
-    partial = [out[1]["generated_text"] for out in job.outputs()]
+    partial = [named("image-text-to-text", out)["raw"]["generated_text"] for out in job.outputs()]
     assert len(partial) >= 3 and all(b.startswith(a) for a, b in zip(partial, partial[1:]))  # the answer grows
     assert workers()  # still generating
     job.cancel()
@@ -94,10 +97,11 @@ def test_end_to_end_streams_and_cancel_stops_generation(client, tiny, asset):
     while workers() and time.monotonic() < deadline:
         time.sleep(0.1)
     assert not workers()
-    chat, _, _ = client.predict(tiny("image-text-to-text"), [], {"text": "hi", "files": []}, 4, 0.0, 1.0, api_name=API)
+    chat = predict("image-text-to-text", model=tiny("image-text-to-text"), message={"text": "hi", "files": []},
+                   max_new_tokens=4)["history"]
     assert chat[-1]["role"] == "assistant"  # the next request works
 
 
-def test_empty_message_is_a_clear_error(client, tiny):
+def test_empty_message_is_a_clear_error(predict, tiny):
     with pytest.raises(Exception, match="Type a message"):
-        client.predict(tiny("image-text-to-text"), [], {"text": "", "files": []}, 4, 0.0, 1.0, api_name=API)
+        predict("image-text-to-text", model=tiny("image-text-to-text"), message={"text": "", "files": []})

@@ -12,16 +12,19 @@ from tests.tasks._vision_checks import bad_images, local, rows
 def test_present_draws_both_images_side_by_side():
     first, second = Image.new("RGB", (30, 20), "black"), Image.new("RGB", (40, 10), "black")
     match = {"keypoint_image_0": {"x": 5.0, "y": 5.0}, "keypoint_image_1": {"x": 20.0, "y": 5.0}, "score": 0.8}
-    picture, table = present(with_input([first, second], [match]))
+    out = present(with_input([first, second], [match]))
+    assert set(out) == {"image", "table"}
+    picture, table = out["image"], out["table"]
     assert picture.size == (70, 20)
     assert picture.getpixel((30 + 5, 5)) != (0, 0, 0)  # the line from (5, 5) to (30 + 20, 5) crosses the seam
     assert table.values.tolist() == [[0.8, 5.0, 5.0, 20.0, 5.0]]
 
 
-def test_end_to_end_matches_lie_inside_their_images(client, tiny, asset):
+def test_end_to_end_matches_lie_inside_their_images(predict, tiny, asset):
     first, second = asset("astronaut.jpg"), asset("rocket.jpg")
-    picture, table, raw, status = client.predict(
-        tiny("keypoint-matching"), handle_file(first), handle_file(second), 0.0, api_name="/keypoint_matching")
+    out = predict("keypoint-matching", model=tiny("keypoint-matching"), first=handle_file(first),
+                  second=handle_file(second), threshold=0.0)
+    picture, table, raw, status = out["image"], out["table"], out["raw"], out["status"]
     (w0, h0), (w1, h1) = Image.open(first).size, Image.open(second).size
     assert Image.open(local(picture)).size == (w0 + w1, max(h0, h1))
     found = rows(table)
@@ -33,14 +36,14 @@ def test_end_to_end_matches_lie_inside_their_images(client, tiny, asset):
     assert "tiny-superglue" in status
 
 
-def test_bad_images_are_refused_then_next_request_works(client, tiny, tmp_path, asset):
+def test_bad_images_are_refused_then_next_request_works(predict, tiny, tmp_path, asset):
     model = tiny("keypoint-matching")
     for bad in bad_images(tmp_path, asset).values():
         with pytest.raises(AppError, match="not an image this app can read"):
-            client.predict(model, handle_file(asset("coffee.jpg")), handle_file(bad), 0.0,
-                           api_name="/keypoint_matching")
+            predict("keypoint-matching", model=model, first=handle_file(asset("coffee.jpg")), second=handle_file(bad),
+                    threshold=0.0)
     with pytest.raises(AppError, match="Add an image first"):
-        client.predict(model, None, handle_file(asset("coffee.jpg")), 0.0, api_name="/keypoint_matching")
-    picture, _, _, _ = client.predict(model, handle_file(asset("coffee.jpg")), handle_file(asset("coffee.jpg")), 0.0,
-                                      api_name="/keypoint_matching")
-    assert Image.open(local(picture)).size == (1200, 400)
+        predict("keypoint-matching", model=model, first=None, second=handle_file(asset("coffee.jpg")), threshold=0.0)
+    out = predict("keypoint-matching", model=model, first=handle_file(asset("coffee.jpg")),
+                  second=handle_file(asset("coffee.jpg")), threshold=0.0)
+    assert Image.open(local(out["image"])).size == (1200, 400)

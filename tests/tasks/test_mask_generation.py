@@ -9,28 +9,33 @@ from tasks.mask_generation import MAX_MASKS, prepare, present
 
 from tests.tasks._vision_checks import annotations, assert_bad_images_refused, rows, small_copy
 
-KEEP_ALL = (0.0, 0.0)  # quality and stability thresholds: random weights score low
+KEEP_ALL = {"pred_iou_thresh": 0.0, "stability_score_thresh": 0.0}  # random weights score low
 
 
 def test_prepare_maps_the_sliders_to_pipeline_arguments(asset):
-    assert prepare(asset("coffee.jpg"), 32, 8, 0.5, 0.6).kwargs == {
+    assert prepare(image=asset("coffee.jpg"), points_per_batch=32, points_per_side=8, pred_iou_thresh=0.5,
+                   stability_score_thresh=0.6).kwargs == {
         "points_per_batch": 32, "points_per_crop": 8, "pred_iou_thresh": 0.5, "stability_score_thresh": 0.6}
     with pytest.raises(UserError, match="Points per batch"):
-        prepare(asset("coffee.jpg"), 0, 8, 0.5, 0.6)
+        prepare(image=asset("coffee.jpg"), points_per_batch=0, points_per_side=8, pred_iou_thresh=0.5,
+                stability_score_thresh=0.6)
 
 
 def test_present_ranks_masks_and_caps_how_many_are_drawn():
     masks = [np.eye(4, dtype=bool)] * (MAX_MASKS + 5)
     scores = np.linspace(0, 1, MAX_MASKS + 5)
-    (_, drawn), table = present(with_input(Image.new("RGB", (4, 4)), {"masks": masks, "scores": scores}))
+    out = present(with_input(Image.new("RGB", (4, 4)), {"masks": masks, "scores": scores}), image="a.png")
+    assert set(out) == {"image", "table"}
+    (_, drawn), table = out["image"], out["table"]
     assert len(drawn) == len(table) == MAX_MASKS
     assert table["score"].tolist() == sorted(table["score"], reverse=True) and table["area %"][0] == 25.0
 
 
-def test_end_to_end_masks_are_the_image_size(client, tiny, tmp_path, asset):
+def test_end_to_end_masks_are_the_image_size(predict, tiny, tmp_path, asset):
     image = small_copy(tmp_path, asset)
-    picture, table, raw, status = client.predict(
-        tiny("mask-generation"), handle_file(image), 16, 4, *KEEP_ALL, api_name="/mask_generation")
+    out = predict("mask-generation", model=tiny("mask-generation"), image=handle_file(image), points_per_batch=16,
+                  points_per_side=4, **KEEP_ALL)
+    picture, table, raw, status = out["image"], out["table"], out["raw"], out["status"]
     size = Image.open(image).size
     found = rows(table)
     assert found and len(found) == len(raw["output"]["scores"] if isinstance(raw["output"]["scores"], list) else found)
@@ -41,7 +46,7 @@ def test_end_to_end_masks_are_the_image_size(client, tiny, tmp_path, asset):
     assert "tiny-sam" in status
 
 
-def test_bad_images_are_refused_then_next_request_works(client, tiny, tmp_path, asset):
-    _, table, _, _ = assert_bad_images_refused(client, tiny("mask-generation"), "/mask_generation", tmp_path, asset,
-                                               64, 4, *KEEP_ALL)
-    assert rows(table)
+def test_bad_images_are_refused_then_next_request_works(predict, tiny, tmp_path, asset):
+    out = assert_bad_images_refused(predict, "mask-generation", tmp_path, asset, model=tiny("mask-generation"),
+                                    points_per_batch=64, points_per_side=4, **KEEP_ALL)
+    assert rows(out["table"])

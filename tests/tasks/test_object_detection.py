@@ -4,13 +4,13 @@ from PIL import Image
 
 from runtime.spec import Limits
 from tasks._vision import clip_box, distinct, present_boxes, with_input
-from tasks.object_detection import LABELS, prepare
+from tasks.object_detection import LABELS, prepare, present
 
 from tests.tasks._vision_checks import annotations, assert_bad_images_refused, rows
 
 
 def test_prepare_gives_rgb_image_downscaled_to_the_limit(asset):
-    call = prepare(asset("coffee.jpg"), 0.3, limits=Limits(max_image_side=300))
+    call = prepare(image=asset("coffee.jpg"), threshold=0.3, limits=Limits(max_image_side=300))
     assert call.inputs.mode == "RGB" and max(call.inputs.size) == 300
     assert call.kwargs == {"threshold": 0.3}
 
@@ -25,12 +25,16 @@ def test_present_draws_boxes_and_lists_them_best_first():
     found = [{"score": 0.5, "label": "cat", "box": {"xmin": 1, "ymin": 2, "xmax": 30, "ymax": 40}},
              {"score": 0.9, "label": "dog", "box": {"xmin": 50, "ymin": 0, "xmax": 200, "ymax": 49}}]
     found.append({"score": 0.7, "label": "cat", "box": {"xmin": 60, "ymin": 10, "xmax": 70, "ymax": 20}})
-    (base, drawn), table = present_boxes(with_input(image, found))
+    out = present_boxes(with_input(image, found))
+    assert set(out) == {"image", "table"}
+    (base, drawn), table = out["image"], out["table"]
     assert table.values.tolist() == [
         ["dog", 0.9, 50, 0, 100, 49], ["cat", 0.7, 60, 10, 70, 20], ["cat", 0.5, 1, 2, 30, 40]]
     assert base is image and [label for _, label in drawn] == ["dog", "cat"]  # one colour per label
     cat = drawn[1][0]
     assert cat.shape == (50, 100) and cat[2, 1] == 1.0 and cat[15, 65] == 0.35 and cat[45, 90] == 0  # border, fill
+    shown = present(with_input(image, found), image="x.png", threshold=0.5)  # the task's present: the same, by name
+    assert shown["table"].values.tolist() == table.values.tolist() and shown["image"][0] is image
 
 
 def test_distinct_numbers_repeated_labels():
@@ -38,9 +42,10 @@ def test_distinct_numbers_repeated_labels():
 
 
 @pytest.mark.parametrize("model", ["tiny-detr", "tiny-yolos"])
-def test_end_to_end_boxes_inside_the_image(client, tiny, asset, model):
-    picture, table, raw, status = client.predict(
-        tiny("object-detection", model), handle_file(asset("chelsea.jpg")), 0.0, api_name="/object_detection")
+def test_end_to_end_boxes_inside_the_image(predict, tiny, asset, model):
+    out = predict("object-detection", model=tiny("object-detection", model), image=handle_file(asset("chelsea.jpg")),
+                  threshold=0.0)
+    picture, table, raw, status = out["image"], out["table"], out["raw"], out["status"]
     width, height = Image.open(asset("chelsea.jpg")).size
     assert raw["input"] == {"image": [width, height], "mode": "RGB"}
     found = rows(table)
@@ -59,13 +64,13 @@ def test_end_to_end_boxes_inside_the_image(client, tiny, asset, model):
     assert model in status
 
 
-def test_threshold_above_every_score_finds_nothing(client, tiny, asset):
-    picture, table, raw, _ = client.predict(
-        tiny("object-detection"), handle_file(asset("rocket.jpg")), 1.0, api_name="/object_detection")
-    assert rows(table) == [] and raw["output"] == [] and picture["annotations"] == []
+def test_threshold_above_every_score_finds_nothing(predict, tiny, asset):
+    out = predict("object-detection", model=tiny("object-detection"), image=handle_file(asset("rocket.jpg")),
+                  threshold=1.0)
+    assert rows(out["table"]) == [] and out["raw"]["output"] == [] and out["image"]["annotations"] == []
 
 
-def test_bad_images_are_refused_then_next_request_works(client, tiny, tmp_path, asset):
-    picture, table, raw, _ = assert_bad_images_refused(
-        client, tiny("object-detection"), "/object_detection", tmp_path, asset, 0.0)
-    assert raw["input"]["image"] == list(Image.open(asset("coffee.jpg")).size)
+def test_bad_images_are_refused_then_next_request_works(predict, tiny, tmp_path, asset):
+    out = assert_bad_images_refused(predict, "object-detection", tmp_path, asset, model=tiny("object-detection"),
+                                    threshold=0.0)
+    assert out["raw"]["input"]["image"] == list(Image.open(asset("coffee.jpg")).size)

@@ -7,30 +7,35 @@ SHORT = "Paris is the capital of France and Berlin is the capital of Germany."
 
 
 def test_prepare_and_present():
-    call = prepare(SHORT, " What is the capital of Germany? ", 20, 64)
+    call = prepare(context=SHORT, question=" What is the capital of Germany? ", max_answer_len=20, stride=64)
     assert call.inputs == {"question": "What is the capital of Germany?", "context": SHORT}
     assert call.kwargs == {"max_answer_len": 20, "stride": 64}
     for context, question, message in [("", "q", "Paste a context"), (SHORT, " ", "Type a question")]:
         with pytest.raises(UserError, match=message):
-            prepare(context, question)
-    pieces, line = present({"answer": "Berlin", "score": 0.5, "start": 35, "end": 41}, SHORT)
+            prepare(context=context, question=question)
+    shown = present({"answer": "Berlin", "score": 0.5, "start": 35, "end": 41}, context=SHORT, question="q",
+                    max_answer_len=30, stride=128)
+    assert set(shown) == {"highlight", "answer"}
+    pieces, line = shown["highlight"], shown["answer"]
     assert ("Berlin", "answer") in pieces and "".join(p for p, _ in pieces) == SHORT and "Berlin" in line
 
 
-def test_end_to_end(client, tiny):
-    pieces, line, raw, status = client.predict(tiny("question-answering"), SHORT, "What is the capital of Germany?", 30, 128,
-                                               api_name="/question_answering")
+def test_end_to_end(predict, tiny):
+    out = predict("question-answering", model=tiny("question-answering"), context=SHORT,
+                  question="What is the capital of Germany?", max_answer_len=30, stride=128)
+    pieces, line, raw, status = out["highlight"], out["answer"], out["raw"], out["status"]
+    assert raw["answer"] in line
     assert 0 <= raw["start"] < raw["end"] <= len(SHORT) and SHORT[raw["start"]:raw["end"]] == raw["answer"]
     assert [p["token"] for p in pieces if p["class_or_confidence"] == "answer"] == [raw["answer"]]
     assert 0 <= raw["score"] <= 1 and "tiny-bert-qa" in status
 
 
-def test_context_longer_than_the_window_gives_a_span_inside_it(client, tiny, models, config):
+def test_context_longer_than_the_window_gives_a_span_inside_it(predict, tiny, models, config):
     from tasks.question_answering import TASK
 
     context = " ".join(f"Sentence {i}: the weather today is sunny with a light breeze from the west." for i in range(60))
-    _, _, raw, _ = client.predict(tiny("question-answering"), context, "What is the weather?", 30, 32,
-                                  api_name="/question_answering")
+    raw = predict("question-answering", model=tiny("question-answering"), context=context,
+                  question="What is the weather?", max_answer_len=30, stride=32)["raw"]
     pipe = models.get(TASK, config.resolve(TASK, tiny("question-answering"))).pipe
     assert len(pipe.tokenizer(context)["input_ids"]) > 4 * pipe.tokenizer.model_max_length  # several windows needed
     assert 0 <= raw["start"] < raw["end"] <= len(context)

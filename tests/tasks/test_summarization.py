@@ -7,20 +7,24 @@ ARTICLE = "The Pipeline Playground lets anyone try models in the browser. " * 6
 
 
 def test_prepare_checks_lengths():
-    assert prepare(" text ", 40, 5, 3).kwargs == {"max_new_tokens": 40, "min_new_tokens": 5, "num_beams": 3, "do_sample": False}
+    assert prepare(text=" text ", max_new_tokens=40, min_new_tokens=5, num_beams=3).kwargs == {
+        "max_new_tokens": 40, "min_new_tokens": 5, "num_beams": 3, "do_sample": False}
     with pytest.raises(UserError, match="Paste a text"):
-        prepare("", 40, 5, 1)
+        prepare(text="", max_new_tokens=40, min_new_tokens=5, num_beams=1)
     with pytest.raises(UserError, match="shortest summary"):
-        prepare("x", 10, 20, 1)
+        prepare(text="x", max_new_tokens=10, min_new_tokens=20, num_beams=1)
 
 
 def test_present_says_how_it_was_answered():
-    assert present({"summary_text": "short", "mode": "chat"}) == ("short", "Answered by a chat model, asked through its chat template.")
+    assert present({"summary_text": "short", "mode": "chat"}, text="a long text") == {
+        "summary": "short", "mode": "Answered by a chat model, asked through its chat template."}
 
 
 @pytest.mark.parametrize("model, mode", [("tiny-bart", "encoder-decoder"), ("tiny-gpt2-chat", "chat")])
-def test_end_to_end(client, tiny, model, mode):
-    summary, note, raw, status = client.predict(tiny("summarization", model), ARTICLE, 12, 4, 2, api_name="/summarization")
+def test_end_to_end(predict, tiny, model, mode):
+    out = predict("summarization", model=tiny("summarization", model), text=ARTICLE, max_new_tokens=12,
+                  min_new_tokens=4, num_beams=2)
+    summary, note, raw, status = out["summary"], out["mode"], out["raw"], out["status"]
     assert raw["mode"] == mode and summary == raw["summary_text"] and isinstance(summary, str)
     assert summary.strip()  # min_new_tokens: something was generated
     assert mode.split("-")[0] in note and model in status

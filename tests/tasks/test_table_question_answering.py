@@ -12,7 +12,7 @@ def frame(table=EXAMPLE):
 def test_prepare_gives_columns_of_strings_and_drops_blank_rows():
     table = frame()
     table.loc[len(table)] = ["", "", ""]
-    call = prepare(table, " Which city is biggest? ")
+    call = prepare(table=table, question=" Which city is biggest? ")
     assert call.inputs["query"] == "Which city is biggest?"
     assert call.inputs["table"]["City"] == ["Paris", "Berlin", "Madrid", "Rome"]
 
@@ -24,19 +24,22 @@ def test_prepare_gives_columns_of_strings_and_drops_blank_rows():
 ])
 def test_prepare_refuses_bad_tables(table, question, message):
     with pytest.raises(UserError, match=message):
-        prepare(table, question)
+        prepare(table=table, question=question)
 
 
 def test_present_names_aggregator_and_cells():
-    answer, details = present({"answer": "SUM > 2.1, 3.6", "cells": ["2.1", "3.6"], "coordinates": [(0, 2), (1, 2)],
-                               "aggregator": "SUM"})
+    shown = present({"answer": "SUM > 2.1, 3.6", "cells": ["2.1", "3.6"], "coordinates": [(0, 2), (1, 2)],
+                     "aggregator": "SUM"}, table=frame(), question="What is the total population?")
+    assert set(shown) == {"answer", "details"}
+    answer, details = shown["answer"], shown["details"]
     assert answer == "SUM > 2.1, 3.6" and "SUM" in details and "2.1 (row 1, column 3)" in details
 
 
-def test_end_to_end(client, tiny):
+def test_end_to_end(predict, tiny):
     table = {"headers": EXAMPLE["headers"], "data": EXAMPLE["data"], "metadata": None}
-    answer, details, raw, status = client.predict(tiny("table-question-answering"), table, "Which city has the most people?",
-                                                  api_name="/table_question_answering")
+    out = predict("table-question-answering", model=tiny("table-question-answering"), table=table,
+                  question="Which city has the most people?")
+    answer, details, raw, status = out["answer"], out["details"], out["raw"], out["status"]
     cells = {cell for row in EXAMPLE["data"] for cell in row}
     assert set(raw["cells"]) <= cells
     assert all(0 <= r < len(EXAMPLE["data"]) and 0 <= c < len(EXAMPLE["headers"]) for r, c in raw["coordinates"])
@@ -44,9 +47,9 @@ def test_end_to_end(client, tiny):
     assert answer == raw["answer"] and "tiny-tapas" in status
 
 
-def test_empty_question_is_a_clear_error(client, tiny):
+def test_empty_question_is_a_clear_error(predict, tiny):
     from gradio_client.exceptions import AppError
 
     table = {"headers": EXAMPLE["headers"], "data": EXAMPLE["data"], "metadata": None}
     with pytest.raises(AppError, match="Type a question"):
-        client.predict(tiny("table-question-answering"), table, "", api_name="/table_question_answering")
+        predict("table-question-answering", model=tiny("table-question-answering"), table=table, question="")

@@ -1,7 +1,7 @@
 import pytest
 
 from runtime.errors import UserError
-from tasks.text_classification import TASK, prepare, present
+from tasks.text_classification import prepare, present
 
 
 def test_prepare_asks_for_truncation_and_top_k():
@@ -24,14 +24,13 @@ def test_prepare_refuses_empty_text(text):
 
 def test_present_maps_labels_to_scores():
     rows = [{"label": "POSITIVE", "score": 0.9}, {"label": "NEGATIVE", "score": 0.1}]
-    assert present(rows) == ({"POSITIVE": 0.9, "NEGATIVE": 0.1},)
-    assert present([rows]) == ({"POSITIVE": 0.9, "NEGATIVE": 0.1},)  # batched shape
+    assert present(rows, text="x") == {"labels": {"POSITIVE": 0.9, "NEGATIVE": 0.1}}
+    assert present([rows]) == {"labels": {"POSITIVE": 0.9, "NEGATIVE": 0.1}}  # batched shape
 
 
-def test_end_to_end(client, tiny):
-    label, raw, status = client.predict(
-        tiny("text-classification"), "I love this movie", 2, "default", api_name=f"/{TASK.api_name}"
-    )
+def test_end_to_end(predict, tiny):
+    out = predict("text-classification", model=tiny("text-classification"), text="I love this movie", top_k=2)
+    label, raw, status = out["labels"], out["raw"], out["status"]
     scores = {c["label"]: c["confidence"] for c in label["confidences"]}
     assert set(scores) == {"POSITIVE", "NEGATIVE"}
     assert sum(scores.values()) == pytest.approx(1.0, abs=1e-3)
@@ -40,13 +39,14 @@ def test_end_to_end(client, tiny):
     assert "tiny-bert-sentiment" in status and "cpu" in status and "inference" in status and " ms" in status
 
 
-def test_very_long_text_is_truncated_not_an_error(client, tiny):
-    label, _, _ = client.predict(tiny("text-classification"), "word " * 5000, 1, "default", api_name="/text_classification")
-    assert len(label["confidences"]) == 1
+def test_very_long_text_is_truncated_not_an_error(predict, tiny):
+    out = predict("text-classification", model=tiny("text-classification"), text="word " * 5000, top_k=1)
+    assert len(out["labels"]["confidences"]) == 1 and "input cut to the model's first" in out["status"]
 
 
-def test_multi_label_scores_are_independent(client, tiny):
-    label, raw, _ = client.predict(tiny("text-classification"), "I love this movie", 0, "sigmoid", api_name="/text_classification")
-    scores = [c["confidence"] for c in label["confidences"]]
+def test_multi_label_scores_are_independent(predict, tiny):
+    out = predict("text-classification", model=tiny("text-classification"), text="I love this movie", top_k=0,
+                  scores="sigmoid")
+    scores = [c["confidence"] for c in out["labels"]["confidences"]]
     assert len(scores) == 2 and all(0 < s < 1 for s in scores)  # every label, each its own probability
     assert sum(scores) != pytest.approx(1.0, abs=1e-4)

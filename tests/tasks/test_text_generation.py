@@ -6,7 +6,7 @@ import pytest
 from runtime.errors import UserError
 from tasks.text_generation import TASK, conversation, prepare, present
 
-GREEDY = (False, 0.7, 50, 0.95, 1.0, -1)  # do_sample, temperature, top_k, top_p, repetition_penalty, seed
+GREEDY = dict(do_sample=False, temperature=0.7, top_k=50, top_p=0.95, repetition_penalty=1.0, seed=-1)
 
 
 def workers():
@@ -15,14 +15,15 @@ def workers():
 
 def test_prepare_sampling_params_and_history():
     history = [{"role": "user", "content": [{"type": "text", "text": "hi"}]}, {"role": "assistant", "content": "hello"}]
-    call = prepare(" go on ", "Be brief.", 64, True, 0.5, 10, 0.9, 1.2, 7, history, "")
+    call = prepare(message=" go on ", system="Be brief.", max_new_tokens=64, do_sample=True, temperature=0.5, top_k=10,
+                   top_p=0.9, repetition_penalty=1.2, seed=7, history=history, limits=None)
     assert call.inputs == {"message": "go on", "system": "Be brief.",
                            "history": [{"role": "user", "content": "hi"}, {"role": "assistant", "content": "hello"}]}
     assert call.kwargs == {"max_new_tokens": 64, "do_sample": True, "repetition_penalty": 1.2, "temperature": 0.5,
                            "top_k": 10, "top_p": 0.9, "seed": 7}
-    assert "temperature" not in prepare("x", "", 8, *GREEDY).kwargs  # greedy: sampling settings left out
+    assert "temperature" not in prepare("x", "", 8, **GREEDY).kwargs  # greedy: sampling settings left out
     with pytest.raises(UserError, match="Type a message"):
-        prepare("  ", "", 8, *GREEDY)
+        prepare("  ", "", 8, **GREEDY)
 
 
 def test_conversation_reads_gradio_content_blocks():
@@ -32,19 +33,21 @@ def test_conversation_reads_gradio_content_blocks():
 
 def test_present_appends_the_turn_in_chat_mode_and_shows_the_whole_text_otherwise():
     history = [{"role": "user", "content": "hi"}, {"role": "assistant", "content": "hello"}]
-    chat, mode = present({"mode": "chat", "reply": "fine"}, "how are you?", "", 8, *GREEDY, history, "")
+    shown = present({"mode": "chat", "reply": "fine"}, message="how are you?", system="", history=history, **GREEDY)
+    chat = shown["history"]
     assert chat[-2:] == [{"role": "user", "content": "how are you?"}, {"role": "assistant", "content": "fine"}] and len(chat) == 4
-    chat, mode = present({"mode": "completion", "reply": " there"}, "Once", "", 8, *GREEDY, history, "")
-    assert chat == [{"role": "user", "content": "Once"}, {"role": "assistant", "content": "Once there"}] and "no chat template" in mode
+    shown = present({"mode": "completion", "reply": " there"}, message="Once", system="", history=history, **GREEDY)
+    assert shown["history"] == [{"role": "user", "content": "Once"}, {"role": "assistant", "content": "Once there"}]
+    assert "no chat template" in shown["mode"]
 
 
 @pytest.mark.parametrize("model, mode", [("tiny-gpt2-chat", "chat"), ("tiny-gpt2-plain", "completion")])
-def test_streams_chunk_by_chunk_before_generation_ends(client, tiny, model, mode):
-    job = client.submit(tiny("text-generation", model), "hello world", "You are brief.", 200, *GREEDY, [], "",
-                        api_name="/text_generation")
-    outputs = list(job)
-    replies = [raw["reply"] for _, _, raw, _ in outputs]
-    chat, note, raw, status = outputs[-1]
+def test_streams_chunk_by_chunk_before_generation_ends(client, tiny, named, model, mode):
+    job = client.submit(model=tiny("text-generation", model), message="hello world", system="You are brief.",
+                        max_new_tokens=200, **GREEDY, api_name="/text_generation")
+    outputs = [named("text-generation", out) for out in job]
+    replies = [out["raw"]["reply"] for out in outputs]
+    chat, raw, status = outputs[-1]["history"], outputs[-1]["raw"], outputs[-1]["status"]
     texts = list(dict.fromkeys(reply for reply in replies if reply))  # heartbeats repeat the text so far
     assert replies[0] == ""  # an empty answer first (so Stop works at once), then the text as it grows
     assert len(texts) >= 2 and len(texts[0]) < len(texts[-1])  # the first text came before generation ended
@@ -53,24 +56,26 @@ def test_streams_chunk_by_chunk_before_generation_ends(client, tiny, model, mode
     assert conversation(chat)[-1]["content"].endswith(replies[-1].strip()) and model in status
 
 
-def test_chat_history_is_kept_and_same_seed_same_answer(client, tiny):
+def test_chat_history_is_kept_and_same_seed_same_answer(predict, tiny):
     model = tiny("text-generation", "tiny-gpt2-chat")
-    sampled = (True, 1.0, 50, 0.95, 1.0, 123)
-    first, _, raw1, _ = client.predict(model, "hello", "", 12, *sampled, [], "", api_name="/text_generation")
-    again, _, raw2, _ = client.predict(model, "hello", "", 12, *sampled, [], "", api_name="/text_generation")
-    assert raw1["reply"] == raw2["reply"]
-    second, _, _, _ = client.predict(model, "and then?", "", 12, *sampled, first, "", api_name="/text_generation")
+    sampled = dict(do_sample=True, temperature=1.0, top_k=50, top_p=0.95, repetition_penalty=1.0, seed=123)
+    first = predict("text-generation", model=model, message="hello", system="", max_new_tokens=12, **sampled)
+    again = predict("text-generation", model=model, message="hello", system="", max_new_tokens=12, **sampled)
+    assert first["raw"]["reply"] == again["raw"]["reply"]
+    second = predict("text-generation", model=model, message="and then?", system="", max_new_tokens=12, **sampled,
+                     history=first["history"])["history"]
     assert [turn["role"] for turn in second] == ["user", "assistant", "user", "assistant"]
     assert conversation(second)[2]["content"] == "and then?"
 
 
-def test_cancel_through_the_api_stops_generation(client, tiny, models, config):
+def test_cancel_through_the_api_stops_generation(client, predict, tiny, models, config):
     model = tiny("text-generation", "tiny-gpt2-chat")
     pipe = models.get(TASK, config.resolve(TASK, model)).pipe
     steps = []
     hook = pipe.model.register_forward_hook(lambda *_: steps.append(1))  # counts generated tokens
     try:
-        job = client.submit(model, "hello", "", 1024, *GREEDY, [], "", api_name="/text_generation")
+        job = client.submit(model=model, message="hello", system="", max_new_tokens=1024, **GREEDY,
+                            api_name="/text_generation")
         deadline = time.monotonic() + 30
         while not (workers() and len(steps) > 5) and time.monotonic() < deadline:
             time.sleep(0.02)
@@ -85,7 +90,7 @@ def test_cancel_through_the_api_stops_generation(client, tiny, models, config):
         assert len(steps) == produced < 1024  # stopped early, and nothing more is generated
     finally:
         hook.remove()
-    chat, _, raw, _ = client.predict(model, "hello", "", 5, *GREEDY, [], "", api_name="/text_generation")
+    chat = predict("text-generation", model=model, message="hello", system="", max_new_tokens=5, **GREEDY)["history"]
     assert chat[-1]["role"] == "assistant"  # the next request works
 
 
@@ -96,6 +101,6 @@ def test_the_first_text_is_shown_at_once_then_updates_are_throttled(tiny, models
 
     monkeypatch.setattr(text_generation, "UPDATE_SECONDS", 3600)
     pipe = models.get(TASK, config.resolve(TASK, tiny("text-generation", "tiny-gpt2-plain"))).pipe
-    replies = [r["reply"] for r in text_generation.run(pipe, prepare("hello world", "", 24, *GREEDY))]
+    replies = [r["reply"] for r in text_generation.run(pipe, prepare("hello world", "", 24, **GREEDY))]
     assert len(replies) == 3 and replies[0] == "" and replies[1] and len(replies[1]) < len(replies[2])
     assert replies[2].startswith(replies[1])

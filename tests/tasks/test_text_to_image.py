@@ -4,60 +4,82 @@ from PIL import Image
 from runtime.config import ModelChoice
 from runtime.devices import DeviceManager
 from runtime.errors import UserError
-from tasks.text_to_image import TASK, load, prepare, present, run
+from tasks.text_to_image import TASK, cut_note, load, prepare, present, run
 
-API = "/text_to_image"
+NAME = "text-to-image"
 
 
 def test_prepare_collects_the_generation_settings():
-    call = prepare(" a red rocket ", " blurry ", 3, 7.5, 42, 256, 128)
+    call = prepare(prompt=" a red rocket ", negative=" blurry ", steps=3, guidance=7.5, seed=42, width=256, height=128,
+                   limits=None)
     assert call.inputs == "a red rocket"
     assert call.kwargs == {
         "negative_prompt": "blurry", "num_inference_steps": 3, "guidance_scale": 7.5, "width": 256, "height": 128,
         "seed": 42,
     }
-    assert prepare("x", "", seed=-1).kwargs["seed"] >= 0  # a random seed, but a real one shown in the raw output
+    assert prepare(prompt="x", seed=-1).kwargs["seed"] >= 0  # a random seed, but a real one shown in the raw output
 
 
 def test_prepare_refuses_empty_prompt_and_odd_sizes():
     with pytest.raises(UserError, match="Describe the picture"):
-        prepare("  ")
+        prepare(prompt="  ")
     with pytest.raises(UserError, match="multiples of 8"):
-        prepare("a cat", width=100)
+        prepare(prompt="a cat", width=100)
 
 
 def test_present_shows_the_first_image():
     image = Image.new("RGB", (8, 8))
-    assert present({"images": [image], "seed": 1}) == (image,)
+    assert present({"images": [image], "seed": 1}, prompt="a cat", negative="") == {"image": image}
 
 
 def test_progress_reports_every_denoising_step(tiny):
     pipe = load(TASK, ModelChoice(tiny("text-to-image")), DeviceManager("cpu").placement())
     seen = []
-    result = run(pipe, prepare("a cat", "", 3, 2.0, 1, 64, 64), progress=lambda value, **kw: seen.append(value))
+    call = prepare(prompt="a cat", negative="", steps=3, guidance=2.0, seed=1, width=64, height=64)
+    result = run(pipe, call, progress=lambda value, **kw: seen.append(value))
     assert seen == [(1, 3), (2, 3), (3, 3)]
     assert result["images"][0].size == (64, 64)
 
 
-def test_end_to_end_size_and_seed(client, tiny):
-    def draw(seed):
-        return client.predict(tiny("text-to-image"), "a cat astronaut", "", 2, 3.0, seed, 64, 128, api_name=API)
+def test_the_note_says_when_the_text_encoder_cut_the_prompt(tiny):
+    pipe = load(TASK, ModelChoice(tiny(NAME)), DeviceManager("cpu").placement())
+    assert TASK.note is cut_note
+    assert cut_note(pipe, prepare(prompt="a cat", negative="blurry")) == ""
+    long = " ".join(["a cat astronaut drinking coffee"] * 40)
+    note = cut_note(pipe, prepare(prompt=long, negative="blurry"))
+    assert note.startswith("prompt cut to the model's first 77 of ") and "negative" not in note
+    both = cut_note(pipe, prepare(prompt=long, negative=long))
+    assert "prompt cut" in both and "; negative prompt cut to the model's first 77 of " in both
 
-    image, raw, status = draw(7)
+
+def test_end_to_end_size_and_seed(predict, tiny):
+    def draw(seed):
+        return predict(NAME, model=tiny(NAME), prompt="a cat astronaut", negative="", steps=2, guidance=3.0, seed=seed,
+                       width=64, height=128)
+
+    out = draw(7)
+    image, raw, status = out["image"], out["raw"], out["status"]
     picture = Image.open(image)
     assert picture.size == (64, 128) and picture.mode == "RGB"
     assert raw["seed"] == 7 and raw["images"] == [{"image": [64, 128], "mode": "RGB"}]
-    assert "tiny-stable-diffusion" in status
-    again, _, _ = draw(7)
-    other, _, _ = draw(8)
+    assert "tiny-stable-diffusion" in status and "cut" not in status
+    again, other = draw(7)["image"], draw(8)["image"]
     assert list(Image.open(again).getdata()) == list(picture.getdata())  # a seed makes the same picture again
     assert list(Image.open(other).getdata()) != list(picture.getdata())
 
 
-def test_bad_input_then_next_request_works(client, tiny):
+def test_end_to_end_status_line_says_the_prompt_was_cut(predict, tiny):
+    long = " ".join(["a cup of coffee on a wooden table"] * 40)
+    out = predict(NAME, model=tiny(NAME), prompt=long, negative="", steps=1, guidance=0.0, seed=0, width=64, height=64)
+    assert "prompt cut to the model's first 77 of " in out["status"] and "tiny-stable-diffusion" in out["status"]
+    assert "status_note" not in out["raw"] and Image.open(out["image"]).size == (64, 64)
+
+
+def test_bad_input_then_next_request_works(predict, tiny):
     with pytest.raises(Exception, match="Describe the picture"):
-        client.predict(tiny("text-to-image"), "", "", 1, 0.0, 0, 64, 64, api_name=API)
-    image, _, _ = client.predict(tiny("text-to-image"), "a cup", "", 1, 0.0, 0, 64, 64, api_name=API)
+        predict(NAME, model=tiny(NAME), prompt="", negative="", steps=1, guidance=0.0, seed=0, width=64, height=64)
+    image = predict(NAME, model=tiny(NAME), prompt="a cup", negative="", steps=1, guidance=0.0, seed=0, width=64,
+                    height=64)["image"]
     assert Image.open(image).size == (64, 64)
 
 

@@ -5,27 +5,30 @@ from tasks.token_classification import LABELS, STRATEGIES, prepare, present
 
 
 def test_prepare_passes_the_aggregation_strategy():
-    assert prepare("Sarah lives in London", "first").kwargs == {"aggregation_strategy": "first"}
+    assert prepare(text="Sarah lives in London", aggregation="first").kwargs == {"aggregation_strategy": "first"}
     with pytest.raises(UserError, match="Type some text"):
-        prepare("  ", "simple")
+        prepare(text="  ", aggregation="simple")
     with pytest.raises(UserError, match="aggregation strategy"):
-        prepare("x", "loudest")
+        prepare(text="x", aggregation="loudest")
 
 
 def test_present_highlights_spans_and_fills_the_table():
     text = "Sarah lives in London"
     rows = [{"entity_group": "PER", "score": 0.9, "word": "Sarah", "start": 0, "end": 5},
             {"entity_group": "LOC", "score": 0.8, "word": "London", "start": 15, "end": 21}]
-    pieces, table = present(rows, text)
+    shown = present(rows, text=text, aggregation="simple")
+    assert set(shown) == {"entities", "table"}
+    pieces, table = shown["entities"], shown["table"]
     assert pieces == [("Sarah", "PER"), (" lives in ", None), ("London", "LOC")]
     assert "".join(p for p, _ in pieces) == text
     assert table[1] == ["LOC", "London", 0.8, 15, 21]
 
 
 @pytest.mark.parametrize("strategy", STRATEGIES)
-def test_end_to_end(client, tiny, strategy):
+def test_end_to_end(predict, tiny, strategy):
     text = "My name is Sarah and I live in London."
-    highlighted, table, raw, status = client.predict(tiny("token-classification"), text, strategy, api_name="/token_classification")
+    out = predict("token-classification", model=tiny("token-classification"), text=text, aggregation=strategy)
+    highlighted, table, raw, status = out["entities"], out["table"], out["raw"], out["status"]
     pieces = [(piece["token"], piece["class_or_confidence"]) for piece in highlighted]
     assert "".join(token for token, _ in pieces) == text  # the whole text, entities marked inside it
     allowed = set(LABELS) - {"O"} if strategy == "none" else {label.split("-")[-1] for label in LABELS} - {"O"}

@@ -1,22 +1,29 @@
 import pytest
 
 from runtime.errors import UserError
-from tasks.translation import prepare
+from tasks.translation import prepare, present
 
 
 def test_prepare_keeps_languages_for_the_model_to_use():
-    call = prepare(" Hello ", "English", "German", 64, 1)
+    call = prepare(text=" Hello ", source="English", target="German", max_new_tokens=64, num_beams=1)
     assert call.inputs == "Hello" and call.kwargs["source"] == "English" and call.kwargs["target"] == "German"
     with pytest.raises(UserError, match="two different languages"):
-        prepare("Hello", "French", "French", 64, 1)
+        prepare(text="Hello", source="French", target="French", max_new_tokens=64, num_beams=1)
     with pytest.raises(UserError, match="from the list"):
-        prepare("Hello", "Klingon", "French", 64, 1)
+        prepare(text="Hello", source="Klingon", target="French", max_new_tokens=64, num_beams=1)
+
+
+def test_present_names_the_translation_and_how_it_was_made():
+    shown = present({"translation_text": "Bonjour", "mode": "encoder-decoder", "fixed_pair": True}, text="Hello")
+    assert shown["translation"] == "Bonjour" and set(shown) == {"translation", "mode"}
+    assert "encoder-decoder" in shown["mode"] and "Marian" in shown["mode"]
 
 
 @pytest.mark.parametrize("model, mode", [("tiny-t5", "encoder-decoder"), ("tiny-gpt2-chat", "chat")])
-def test_end_to_end(client, tiny, model, mode):
-    text, note, raw, status = client.predict(tiny("translation", model), "The weather is sunny.", "English", "French", 12, 2,
-                                             api_name="/translation")
+def test_end_to_end(predict, tiny, model, mode):
+    out = predict("translation", model=tiny("translation", model), text="The weather is sunny.", source="English",
+                  target="French", max_new_tokens=12, num_beams=2)
+    text, note, raw, status = out["translation"], out["mode"], out["raw"], out["status"]
     assert raw["mode"] == mode and text == raw["translation_text"] and isinstance(text, str)
     assert "Marian" not in note and model in status
 

@@ -4,7 +4,7 @@ from gradio_client import handle_file
 from gradio_client.exceptions import AppError
 
 from runtime.errors import UserError
-from tasks.video_classification import LABELS, count_frames, prepare, sample_frames
+from tasks.video_classification import LABELS, count_frames, prepare, present, sample_frames
 
 
 def write_clip(path, frames: int, size=(64, 48)):
@@ -22,9 +22,9 @@ def write_clip(path, frames: int, size=(64, 48)):
 
 
 def test_prepare_counts_frames_and_refuses_non_videos(tmp_path, asset):
-    assert prepare(asset("rocket.mp4"), 3).kwargs == {"top_k": 3, "frames": 24}
+    assert prepare(video=asset("rocket.mp4"), top_k=3, limits=None).kwargs == {"top_k": 3, "frames": 24}
     with pytest.raises(UserError, match="Add a video"):
-        prepare(None, 3)
+        prepare(video=None, top_k=3, limits=None)
     with pytest.raises(UserError, match="not a video"):
         count_frames(_text_file(tmp_path))
 
@@ -44,25 +44,30 @@ def test_sample_frames_spreads_over_the_whole_clip(tmp_path):
     assert list(levels) == sorted(levels)
 
 
-def test_end_to_end_labels_from_the_model(client, tiny, asset):
-    label, raw, status = client.predict(
-        tiny("video-classification"), handle_file(asset("rocket.mp4")), 3, api_name="/video_classification")
+def test_present_labels_with_scores():
+    rows = [{"label": "waving", "score": 0.6}, {"label": "petting a cat", "score": 0.4}]
+    assert present(rows, video="clip.mp4", top_k=2) == {"labels": {"waving": 0.6, "petting a cat": 0.4}}
+
+
+def test_end_to_end_labels_from_the_model(predict, tiny, asset):
+    out = predict("video-classification", model=tiny("video-classification"), video=handle_file(asset("rocket.mp4")),
+                  top_k=3)
+    label, raw, status = out["labels"], out["raw"], out["status"]
     assert len(label["confidences"]) == 3 and {c["label"] for c in label["confidences"]} <= set(LABELS)
     assert [c["confidence"] for c in label["confidences"]] == pytest.approx([r["score"] for r in raw], abs=1e-5)
     assert "tiny-videomae" in status
 
 
-def test_bad_videos_are_refused_then_next_request_works(client, tiny, tmp_path, asset):
+def test_bad_videos_are_refused_then_next_request_works(predict, tiny, tmp_path, asset):
     model = tiny("video-classification")
     short = write_clip(tmp_path / "short.mp4", 2)
     with pytest.raises(AppError, match="too short: this model looks at 4 frames, the video has 2"):
-        client.predict(model, handle_file(short), 3, api_name="/video_classification")
+        predict("video-classification", model=model, video=handle_file(short), top_k=3)
     data = open(asset("rocket.mp4"), "rb").read()
     truncated = tmp_path / "truncated.mp4"
     truncated.write_bytes(data[: len(data) // 3])
     for bad in (_text_file(tmp_path), str(truncated)):
         with pytest.raises(AppError, match="not a video this app can read|damaged or cut off"):
-            client.predict(model, handle_file(bad), 3, api_name="/video_classification")
-    label, _, _ = client.predict(model, handle_file(asset("astronaut.mp4")), 2,
-                                 api_name="/video_classification")
-    assert len(label["confidences"]) == 2
+            predict("video-classification", model=model, video=handle_file(bad), top_k=3)
+    out = predict("video-classification", model=model, video=handle_file(asset("astronaut.mp4")), top_k=2)
+    assert len(out["labels"]["confidences"]) == 2

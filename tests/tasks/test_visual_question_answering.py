@@ -4,26 +4,26 @@ from gradio_client import handle_file
 from runtime.errors import UserError
 from tasks.visual_question_answering import ANSWERS, prepare, present
 
-API = "/visual_question_answering"
+TASK = "visual-question-answering"
 
 
 def test_prepare_gives_image_question_and_both_settings(asset):
-    call = prepare(asset("chelsea.jpg"), " What animal is this? ", 3, 16)
+    call = prepare(image=asset("chelsea.jpg"), question=" What animal is this? ", top_k=3, max_new_tokens=16)
     assert call.inputs["image"].mode == "RGB" and call.inputs["question"] == "What animal is this?"
     assert call.kwargs == {"top_k": 3, "max_new_tokens": 16}
 
 
 def test_prepare_refuses_missing_image_and_question(asset):
     with pytest.raises(UserError, match="Add an image"):
-        prepare(None, "What?")
+        prepare(image=None, question="What?")
     with pytest.raises(UserError, match="Type a question"):
-        prepare(asset("chelsea.jpg"), "")
+        prepare(image=asset("chelsea.jpg"), question="")
 
 
 def test_present_ranked_and_written_answers():
     ranked = [{"answer": "cat", "score": 0.9}, {"answer": "dog", "score": 0.1}]
-    assert present(ranked) == ("cat", {"cat": 0.9, "dog": 0.1})
-    assert present([{"answer": "a cat on a sofa"}]) == ("a cat on a sofa", None)
+    assert present(ranked, image="cat.jpg", question="What?") == {"answer": "cat", "ranked": {"cat": 0.9, "dog": 0.1}}
+    assert present([{"answer": "a cat on a sofa"}]) == {"answer": "a cat on a sofa", "ranked": None}
 
 
 def test_registration_happens_at_load_not_import():
@@ -38,11 +38,12 @@ def test_registration_happens_at_load_not_import():
     assert out.strip() == "True"
 
 
-def test_end_to_end_vilt_classifier(client, tiny, asset):
-    answer, ranked, raw, status = client.predict(
-        tiny("visual-question-answering", "tiny-vilt"), handle_file(asset("chelsea.jpg")), "What animal is this?", 3, 8,
-        api_name=API,
+def test_end_to_end_vilt_classifier(predict, tiny, asset):
+    out = predict(
+        TASK, model=tiny(TASK, "tiny-vilt"), image=handle_file(asset("chelsea.jpg")), question="What animal is this?",
+        top_k=3, max_new_tokens=8,
     )
+    answer, ranked, raw, status = out["answer"], out["ranked"], out["raw"], out["status"]
     labels = [c["label"] for c in ranked["confidences"]]
     assert len(labels) == 3 and set(labels) <= set(ANSWERS)
     assert answer == raw[0]["answer"] == labels[0]
@@ -51,20 +52,21 @@ def test_end_to_end_vilt_classifier(client, tiny, asset):
     assert "tiny-vilt" in status
 
 
-def test_end_to_end_generative_vlm(client, tiny, asset):
-    answer, ranked, raw, status = client.predict(
-        tiny("visual-question-answering", "tiny-vlm"), handle_file(asset("astronaut.jpg")), "Who is this?", 3, 6,
-        api_name=API,
+def test_end_to_end_generative_vlm(predict, tiny, asset):
+    out = predict(
+        TASK, model=tiny(TASK, "tiny-vlm"), image=handle_file(asset("astronaut.jpg")), question="Who is this?",
+        top_k=3, max_new_tokens=6,
     )
+    answer, ranked, raw, status = out["answer"], out["ranked"], out["raw"], out["status"]
     assert isinstance(answer, str) and answer == raw[0]["answer"]
     assert "score" not in raw[0] and not (ranked or {}).get("confidences")  # a written answer, not a ranking
     assert "tiny-vlm" in status
 
 
-def test_bad_input_then_next_request_works(client, tiny, asset):
+def test_bad_input_then_next_request_works(predict, tiny, asset):
     with pytest.raises(Exception, match="Type a question"):
-        client.predict(tiny("visual-question-answering"), handle_file(asset("chelsea.jpg")), " ", 3, 8, api_name=API)
-    answer, *_ = client.predict(
-        tiny("visual-question-answering"), handle_file(asset("chelsea.jpg")), "Is it red?", 1, 8, api_name=API
-    )
-    assert answer in ANSWERS
+        predict(TASK, model=tiny(TASK), image=handle_file(asset("chelsea.jpg")), question=" ", top_k=3,
+                max_new_tokens=8)
+    out = predict(TASK, model=tiny(TASK), image=handle_file(asset("chelsea.jpg")), question="Is it red?", top_k=1,
+                  max_new_tokens=8)
+    assert out["answer"] in ANSWERS

@@ -3,15 +3,18 @@ from gradio_client import handle_file
 from gradio_client.exceptions import AppError
 
 from runtime.errors import UserError
-from tasks.zero_shot_image_classification import prepare
+from tasks._vision import with_input
+from tasks.zero_shot_image_classification import prepare, present
 
 from tests.tasks._vision_checks import assert_bad_images_refused
 
 
 def test_prepare_splits_labels_and_keeps_template(asset):
-    call = prepare(asset("chelsea.jpg"), " cat, dog,, cat , a rocket ", "a photo of {}")
+    call = prepare(image=asset("chelsea.jpg"), candidate_labels=" cat, dog,, cat , a rocket ",
+                   hypothesis_template="a photo of {}")
     assert call.kwargs == {"candidate_labels": ["cat", "dog", "a rocket"], "hypothesis_template": "a photo of {}"}
-    assert prepare(asset("chelsea.jpg"), "cat, dog", "  ").kwargs["hypothesis_template"] == "This is a photo of {}."
+    assert prepare(image=asset("chelsea.jpg"), candidate_labels="cat, dog",
+                   hypothesis_template="  ").kwargs["hypothesis_template"] == "This is a photo of {}."
 
 
 @pytest.mark.parametrize("labels, template, message", [
@@ -19,13 +22,19 @@ def test_prepare_splits_labels_and_keeps_template(asset):
 ])
 def test_prepare_refuses_unusable_labels_and_templates(asset, labels, template, message):
     with pytest.raises(UserError, match=message):
-        prepare(asset("chelsea.jpg"), labels, template)
+        prepare(image=asset("chelsea.jpg"), candidate_labels=labels, hypothesis_template=template)
 
 
-def test_end_to_end_ranks_exactly_the_given_labels(client, tiny, asset):
-    label, raw, status = client.predict(
-        tiny("zero-shot-image-classification"), handle_file(asset("chelsea.jpg")), "a cat, a dog, a rocket",
-        "a photo of {}.", api_name="/zero_shot_image_classification")
+def test_present_maps_labels_to_scores():
+    result = with_input(None, [{"label": "a cat", "score": 0.8}, {"label": "a dog", "score": 0.2}])
+    assert present(result, image="x.png", candidate_labels="a cat, a dog") == {"labels": {"a cat": 0.8, "a dog": 0.2}}
+
+
+def test_end_to_end_ranks_exactly_the_given_labels(predict, tiny, asset):
+    out = predict("zero-shot-image-classification", model=tiny("zero-shot-image-classification"),
+                  image=handle_file(asset("chelsea.jpg")), candidate_labels="a cat, a dog, a rocket",
+                  hypothesis_template="a photo of {}.")
+    label, status = out["labels"], out["status"]
     confidences = {c["label"]: c["confidence"] for c in label["confidences"]}
     assert set(confidences) == {"a cat", "a dog", "a rocket"}
     assert sum(confidences.values()) == pytest.approx(1, abs=1e-4)  # softmax over the candidates
@@ -33,10 +42,11 @@ def test_end_to_end_ranks_exactly_the_given_labels(client, tiny, asset):
     assert "tiny-clip" in status
 
 
-def test_bad_input_is_refused_then_next_request_works(client, tiny, tmp_path, asset):
+def test_bad_input_is_refused_then_next_request_works(predict, tiny, tmp_path, asset):
+    model = tiny("zero-shot-image-classification")
     with pytest.raises(AppError, match="at least two labels"):
-        client.predict(tiny("zero-shot-image-classification"), handle_file(asset("chelsea.jpg")), "cat",
-                       "{}", api_name="/zero_shot_image_classification")
-    label, _, _ = assert_bad_images_refused(client, tiny("zero-shot-image-classification"),
-                                            "/zero_shot_image_classification", tmp_path, asset, "cup, plate", "{}")
-    assert {c["label"] for c in label["confidences"]} == {"cup", "plate"}
+        predict("zero-shot-image-classification", model=model, image=handle_file(asset("chelsea.jpg")),
+                candidate_labels="cat", hypothesis_template="{}")
+    out = assert_bad_images_refused(predict, "zero-shot-image-classification", tmp_path, asset, model=model,
+                                    candidate_labels="cup, plate", hypothesis_template="{}")
+    assert {c["label"] for c in out["labels"]["confidences"]} == {"cup", "plate"}

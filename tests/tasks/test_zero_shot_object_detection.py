@@ -10,16 +10,16 @@ from tests.tasks._vision_checks import annotations, assert_bad_images_refused, r
 
 
 def test_prepare_splits_queries(asset):
-    call = prepare(asset("coffee.jpg"), "a cup,  a spoon ,", 0.2)
+    call = prepare(image=asset("coffee.jpg"), queries="a cup,  a spoon ,", threshold=0.2)
     assert call.kwargs == {"candidate_labels": ["a cup", "a spoon"], "threshold": 0.2}
     with pytest.raises(UserError, match="at least one thing to look for"):
-        prepare(asset("coffee.jpg"), " , ", 0.2)
+        prepare(image=asset("coffee.jpg"), queries=" , ", threshold=0.2)
 
 
-def test_end_to_end_boxes_are_for_the_queries_and_inside_the_image(client, tiny, asset):
-    picture, table, raw, status = client.predict(
-        tiny("zero-shot-object-detection"), handle_file(asset("astronaut.jpg")), "a flag, a helmet", 0.0,
-        api_name="/zero_shot_object_detection")
+def test_end_to_end_boxes_are_for_the_queries_and_inside_the_image(predict, tiny, asset):
+    out = predict("zero-shot-object-detection", model=tiny("zero-shot-object-detection"),
+                  image=handle_file(asset("astronaut.jpg")), queries="a flag, a helmet", threshold=0.0)
+    picture, table, status = out["image"], out["table"], out["status"]
     width, height = Image.open(asset("astronaut.jpg")).size
     found = rows(table)
     assert found and {row["label"] for row in found} <= {"a flag", "a helmet"}
@@ -31,10 +31,11 @@ def test_end_to_end_boxes_are_for_the_queries_and_inside_the_image(client, tiny,
     assert "tiny-owlvit" in status
 
 
-def test_bad_input_is_refused_then_next_request_works(client, tiny, tmp_path, asset):
+def test_bad_input_is_refused_then_next_request_works(predict, tiny, tmp_path, asset):
+    model = tiny("zero-shot-object-detection")
     with pytest.raises(AppError, match="at least one thing to look for"):
-        client.predict(tiny("zero-shot-object-detection"), handle_file(asset("coffee.jpg")), "", 0.1,
-                       api_name="/zero_shot_object_detection")
-    _, _, raw, _ = assert_bad_images_refused(client, tiny("zero-shot-object-detection"),
-                                             "/zero_shot_object_detection", tmp_path, asset, "a cup", 0.0)
-    assert {found["label"] for found in raw["output"]} <= {"a cup"}
+        predict("zero-shot-object-detection", model=model, image=handle_file(asset("coffee.jpg")), queries="",
+                threshold=0.1)
+    out = assert_bad_images_refused(predict, "zero-shot-object-detection", tmp_path, asset, model=model,
+                                    queries="a cup", threshold=0.0)
+    assert {found["label"] for found in out["raw"]["output"]} <= {"a cup"}

@@ -45,7 +45,7 @@ def attach(tab: Tab) -> None:
 
 def batch_kind(tab: Tab) -> str | None:
     """'text' or 'image' when a tab's one input is a Textbox or an Image (and it is no chat); else None."""
-    if tab.task.conversation or len(tab.inputs) != 1:
+    if tab.task.conversation or not tab.task.offers_batch or len(tab.inputs) != 1:
         return None
     (widget,) = tab.inputs.values()
     return "text" if isinstance(widget, gr.Textbox) else "image" if isinstance(widget, gr.Image) else None
@@ -67,7 +67,8 @@ def batch_of(tab: Tab, kind: str, table, download):
             try:
                 with said_plainly(tab.task.title):
                     result = tab.runner.run(model_id, {**values, input_name: value})  # its own progress: none
-                rows.append([shown, summarize(result.outputs), round((time.perf_counter() - begin) * 1000), ""])
+                cell = summarize(result.outputs) or json.dumps(result.raw, default=str)[:300]  # a picture, a sound: data
+                rows.append([shown, cell, round((time.perf_counter() - begin) * 1000), ""])
             except gr.Error as error:
                 rows.append([shown, "", round((time.perf_counter() - begin) * 1000), error.message])
         out = Path(tempfile.mkdtemp(prefix="batch-")) / "results.csv"

@@ -39,7 +39,8 @@ def attach(tab: Tab) -> None:
                     outputs = {**chat, **task.outputs()}
                     for key, widget in outputs.items():  # the builder's elem_ids are the main tab's
                         widget.elem_id = f"{prefix}-{key}"
-                    sides.append(Side(name, outputs, gr.JSON(label="Pipeline output", visible=False),
+                    sides.append(Side(name, outputs, gr.JSON(label="Pipeline output", visible=False,
+                                                             elem_id=f"{prefix}-raw"),
                                       gr.Markdown(elem_id=f"{prefix}-status")))
     histories = {f"{HISTORY}_{side.name}": side.outputs[HISTORY] for side in sides} if task.conversation else {}
     values = {"model": tab.model, "model_b": model_b, **tab.inputs, **tab.params, **histories}
@@ -53,16 +54,18 @@ def compare_with(tab: Tab, sides: list[Side]):
     def compare(progress=gr.Progress(), **values):
         models = {"a": values.pop("model"), "b": values.pop("model_b")}
         histories = {side.name: values.pop(f"{HISTORY}_{side.name}", None) for side in sides}
+        shown = {}  # both sides so far: the last answer holds both, as an API caller reads it
         for i, side in enumerate(sides):
             progress(i / len(sides), desc=f"Running {'the first' if i == 0 else 'the second'} model…")
             given = {**values, HISTORY: histories[side.name]} if tab.task.conversation else values
             try:
                 with said_plainly(tab.task.title):
                     result = tab.runner.run(models[side.name], given)
-                yield tab.shown(result, side.outputs, side.raw, side.status)
+                shown |= tab.shown(result, side.outputs, side.raw, side.status)
             except gr.Error as error:  # this side says what went wrong; its conversation stays as it was
-                cleared = {widget: None for key, widget in side.outputs.items() if key != HISTORY}
-                yield cleared | {side.raw: None, side.status: f"⚠️ {error.message}"}
+                shown |= {widget: None for key, widget in side.outputs.items() if key != HISTORY}
+                shown |= {side.raw: None, side.status: f"⚠️ {error.message}"}
+            yield shown
 
     compare.__name__ = f"{tab.task.api_name}_compare"
     return compare
