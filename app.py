@@ -27,7 +27,7 @@ from tasks import REGISTRY
 from web import deep_link
 from web.api import LeanAPI
 from web.panels import PANELS
-from web.tab import build_tab
+from web.tab import RUN_KEY_JS, build_tab
 
 INTRO = (
     "# Pipeline Playground\n"
@@ -36,15 +36,6 @@ INTRO = (
 )
 
 
-SHORTCUTS_JS = """() => {
-  // Ctrl+Enter (Cmd+Enter on a Mac) runs the tab the cursor is in
-  document.addEventListener("keydown", (event) => {
-    if (event.key !== "Enter" || !(event.ctrlKey || event.metaKey)) return;
-    const tab = event.target.closest && event.target.closest('[id^="tab-"]:not([id$="-button"])');
-    const run = tab && document.getElementById(tab.id.slice(4) + "-run");
-    if (run) { event.preventDefault(); run.click(); }
-  });
-}"""
 ZEROGPU_NO_LEAN_API = ("This Space runs on ZeroGPU, which gives GPU time per visitor through Gradio's queue: "
                       "use /gradio_api/call/<task> instead of /api/<task>.")
 
@@ -79,7 +70,7 @@ def build_demo(
                                 tabs[task.name] = tab
         deep_link.attach(demo, REGISTRY, config.choices, modality_tabs, task_tabs,
                          {name: tab.model for name, tab in tabs.items()})
-        demo.load(None, js=SHORTCUTS_JS)
+        demo.load(None, js=RUN_KEY_JS)
     demo.tabs = tabs  # task name -> its built Tab (web/tab.py): widgets and names, for tests and tools
     demo.lean_api = api  # POST /api/<task>, served through launch(app_kwargs=web_app_parts(demo)), web/api.py
     return demo

@@ -15,6 +15,16 @@ from runtime.spec import Task
 
 from .errors import plain_input_errors, said_plainly
 
+RUN_KEY_JS = """() => {
+  // Ctrl+Enter (Cmd+Enter on a Mac) runs the tab the cursor is in
+  document.addEventListener("keydown", (event) => {
+    if (event.key !== "Enter" || !(event.ctrlKey || event.metaKey)) return;
+    const tab = event.target.closest && event.target.closest('[id^="tab-"]:not([id$="-button"])');
+    const run = tab && document.getElementById(tab.id.slice(4) + "-run");
+    if (run) { event.preventDefault(); run.click(); }
+  });
+}"""
+
 HISTORY = "history"  # the name a conversation travels by: into prepare and present, and back from present
 
 
