@@ -7,7 +7,7 @@ import logging
 import os
 
 if __name__ == "__main__":  # a server's start-up: no garbage collection passes over what it builds to keep
-    gc.disable()  # (on again, the start-up's objects frozen, once the server is up: runtime/startup.py settle())
+    gc.disable()  # (on again, the start-up's objects frozen, once the server is up: web/server.py settle())
 
 import gradio as gr
 from starlette.middleware import Middleware
@@ -16,17 +16,15 @@ from runtime import zerogpu
 from runtime.batching import Batcher, BatchSettings
 from runtime.config import Config
 from runtime.devices import DeviceManager
-from runtime.media import trust_example_assets
 from runtime.models import ModelCache, limit_malloc_arenas
-from runtime.page_cache import PageCache
-from runtime.runner import Runner
-from runtime.serve import polite_queue
-from runtime.sessions import lean_sessions
-from runtime.startup import collecting, deferred_render, schemas_once, serve, signatures_once
 from tasks import REGISTRY
-from web import deep_link
+from web import deep_link, gradio_patches
 from web.api import LeanAPI
+from web.gradio_patches.queue import polite_queue
+from web.gradio_patches.startup import deferred_render
+from web.page_cache import PageCache
 from web.panels import PANELS
+from web.server import collecting, serve
 from web.tab import RUN_KEY_JS, build_tab
 
 INTRO = (
@@ -47,12 +45,9 @@ def build_demo(
     config = config or Config.load(os.environ.get("PLAYGROUND_CONFIG"))
     models = models or ModelCache(DeviceManager(config.device, config.dtype), config.memory_budget)
     batcher = batcher or Batcher(BatchSettings(config.batch_size, config.batch_wait_ms))
-    lean_sessions()  # API calls without a session no longer render every block's config (runtime/sessions.py)
-    trust_example_assets()  # no ffprobe of our own example files at every start (runtime/media.py)
-    schemas_once()  # one JSON schema per data model, not per component (runtime/startup.py)
-    signatures_once()  # each component's __init__ signature read once, not per block and render (runtime/startup.py)
+    gradio_patches.apply()  # the module-wide adjustments of gradio, each checked against its shape (web/gradio_patches)
     groups = REGISTRY.by_modality()
-    tabs, task_tabs, api = {}, {}, LeanAPI(off=ZEROGPU_NO_LEAN_API if zerogpu.enabled() else None)
+    tabs, task_tabs, gates, api = {}, {}, {}, LeanAPI(off=ZEROGPU_NO_LEAN_API if zerogpu.enabled() else None)
     # gradio's telemetry (a thread calling home at start and launch) only when the host asks for it
     analytics = os.environ.get("GRADIO_ANALYTICS_ENABLED", "").lower() == "true"
     with deferred_render(), gr.Blocks(title="Pipeline Playground", analytics_enabled=analytics) as demo:
@@ -63,7 +58,7 @@ def build_demo(
                     with gr.Tabs() as task_tabs[modality.lower()]:
                         for task in tasks:
                             with gr.Tab(task.title, id=task.name, elem_id=f"tab-{task.name}"):
-                                tab = build_tab(task, config, Runner(task, config, models, batcher), batcher)
+                                tab = build_tab(task, config, models, batcher, gates)
                                 for panel in PANELS:
                                     panel.attach(tab)
                                 tab.wire(api)
@@ -118,11 +113,11 @@ def main(argv=None) -> None:
     if zerogpu.enabled() and not config.preload:  # ZeroGPU wants models on the GPU before the first call
         config = dataclasses.replace(config, preload=("all",))
     models = ModelCache(DeviceManager(config.device, config.dtype), config.memory_budget)
-    with collecting():  # models load with the garbage collector on (runtime/startup.py)
+    with collecting():  # models load with the garbage collector on (web/server.py)
         for task, choice in config.preload_list(REGISTRY):
             models.get(task, choice)
     demo = build_demo(config, models)
-    serve(  # demo.launch(...), with gradio's config rendered once (runtime/startup.py)
+    serve(  # demo.launch(...), with gradio's config rendered once (web/server.py)
         polite_queue(demo, args.queue_size or None),
         server_name=args.host, server_port=args.port, share=args.share, max_file_size=args.max_file_size,
         max_threads=max(40, 4 * config.batch_size + config.concurrency),  # two batched tasks filling at once
@@ -132,7 +127,7 @@ def main(argv=None) -> None:
 
 def web_app_parts(demo: gr.Blocks, queue_size: int | None = None) -> dict:
     """What this app adds to gradio's web app, for launch(app_kwargs=...): the lean JSON API (POST /api/<task>,
-    web/api.py) and the page rendered once and sent compressed (runtime/page_cache.py)."""
+    web/api.py) and the page rendered once and sent compressed (web/page_cache.py)."""
     return {"routes": [demo.lean_api.route(queue_size)], "middleware": [Middleware(PageCache)]}
 
 

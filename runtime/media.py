@@ -1,7 +1,5 @@
 """Turns uploaded files into what models take: RGB images of a sane size, mono float32 audio at the model's rate."""
 
-import shutil
-import subprocess
 from pathlib import Path
 
 import numpy as np
@@ -75,7 +73,8 @@ def _to_float(samples: np.ndarray) -> np.ndarray:
 
 
 def _decode(path: str) -> tuple[np.ndarray, int]:
-    """libsndfile reads WAV, FLAC, OGG and MP3; anything else (M4A/AAC, ...) goes through ffmpeg."""
+    """libsndfile reads WAV, FLAC, OGG and MP3; anything else (M4A/AAC, WebM/Opus, ...) goes through PyAV, at the
+    file's own sampling rate (the task resamples to its model's: a 48 kHz model keeps everything up to 24 kHz)."""
     import soundfile
 
     try:
@@ -83,40 +82,22 @@ def _decode(path: str) -> tuple[np.ndarray, int]:
         return samples, rate
     except (soundfile.LibsndfileError, RuntimeError, TypeError):
         pass
-    if not Path(path).is_file():  # a URL or a device must never reach ffmpeg, which would open it
-        raise UserError("That file is not audio this app can read (try WAV, FLAC, OGG, MP3 or M4A).")
-    if shutil.which("ffmpeg") is None:
-        raise UserError("This audio format needs ffmpeg on the server; upload WAV, FLAC, OGG or MP3 instead.")
-    rate = 16000
-    done = subprocess.run(
-        ["ffmpeg", "-nostdin", "-v", "error", "-protocol_whitelist", "file", "-i", path, "-f", "f32le", "-ac", "1", "-ar", str(rate), "-"],
-        capture_output=True,
-        timeout=120,
-    )
-    if done.returncode != 0:
-        raise UserError("That file is not audio this app can read (try WAV, FLAC, OGG, MP3 or M4A).")
-    return np.frombuffer(done.stdout, dtype=np.float32), rate
+    if not Path(path).is_file():  # a URL or a device must never reach the decoder, which would open it
+        raise UserError(NOT_AUDIO)
+    import av
+
+    try:
+        with av.open(path) as container:
+            stream = next((s for s in container.streams if s.type == "audio"), None)
+            if stream is None:
+                raise UserError(NOT_AUDIO)
+            rate = stream.rate or stream.codec_context.sample_rate
+            mono = av.AudioResampler(format="flt", layout="mono", rate=rate)
+            chunks = [out.to_ndarray().reshape(-1) for frame in container.decode(stream) for out in mono.resample(frame)]
+            chunks += [out.to_ndarray().reshape(-1) for out in mono.resample(None)]  # what the resampler held back
+    except (av.FFmpegError, ValueError, StopIteration) as error:
+        raise UserError(NOT_AUDIO) from error
+    return (np.concatenate(chunks) if chunks else np.zeros(0, np.float32)), int(rate)
 
 
-ASSETS = Path(__file__).resolve().parent.parent / "assets"
-
-
-def trust_example_assets() -> None:
-    """Gradio runs ffprobe on every audio and video example at start-up, to see whether a browser can play it
-    (here 10 probes, ~0.7 s of the ~2 s the UI takes to build). The app's own assets are known to be playable
-    (tests/runtime/test_media.py checks each with gradio's real probe), so for files in assets/ the answer is
-    given without a probe; every other file (a visitor's upload, a model's output) is probed as before."""
-    from gradio import processing_utils
-
-    for name in ("audio_is_playable", "video_is_playable"):
-        probe = getattr(processing_utils, name)
-        if getattr(probe, "trusts_assets", False):
-            continue
-
-        def playable(path, probe=probe) -> bool:
-            if Path(path).resolve().is_relative_to(ASSETS):
-                return True
-            return probe(path)
-
-        playable.trusts_assets, playable.probe = True, probe
-        setattr(processing_utils, name, playable)
+NOT_AUDIO = "That file is not audio this app can read (try WAV, FLAC, OGG, MP3 or M4A)."

@@ -1,6 +1,7 @@
 """One request of a task, by name from start to end: model policy, cached model, prepare, pipeline, present."""
 
 import contextlib
+import threading
 import time
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
@@ -29,38 +30,79 @@ class Result:
     values: Mapping[str, Any]  # the named values the run was asked with
 
 
+class Busy(Exception):
+    """More requests wait for a gate than the caller allows."""
+
+
+class Gate:
+    """At most `limit` runs at once, whichever route asks (Gradio's queue, the lean API, Compare, Batch); a caller
+    that allows at most `waiting` others to wait is told Busy beyond that."""
+
+    def __init__(self, limit: int):
+        self.limit = limit
+        self._slots = threading.Semaphore(limit)
+        self._lock = threading.Lock()
+        self.inside = self.waiting = self.most_inside = 0  # now, and the most at once (for tests and the bench)
+
+    @contextlib.contextmanager
+    def slot(self, waiting: int | None = None):
+        with self._lock:
+            if waiting is not None and self.waiting + self.inside >= self.limit + waiting:
+                raise Busy
+            self.waiting += 1
+        self._slots.acquire()
+        with self._lock:
+            self.waiting -= 1
+            self.inside += 1
+            self.most_inside = max(self.most_inside, self.inside)
+        try:
+            yield
+        finally:
+            with self._lock:
+                self.inside -= 1
+            self._slots.release()
+
+
 class Runner:
     """Runs one task's requests. `run(model, values)` answers a Result; a streaming task's `stream(model, values)`
-    yields one Result per partial answer. Bad input raises UserError; the web layer says it to the person."""
+    yields one Result per partial answer. Bad input raises UserError; the web layer says it to the person. Every run
+    takes a slot of the task's `gate` (shared by the tasks of one concurrency limit), whichever route it came by."""
 
-    def __init__(self, task: Task, config: Config, models: ModelCache, batcher: Batcher | None = None):
+    def __init__(self, task: Task, config: Config, models: ModelCache, batcher: Batcher | None = None,
+                 gate: Gate | None = None):
         self.task, self.config, self.models, self.batcher = task, config, models, batcher
+        self.gate = gate or Gate(1_000_000)
 
-    def run(self, model_id: str | None, values: Mapping[str, Any], progress: Callable | None = None) -> Result:
+    def run(self, model_id: str | None, values: Mapping[str, Any], progress: Callable | None = None,
+            waiting: int | None = None) -> Result:
+        """`waiting`: answer Busy, without waiting, if that many requests wait for the gate already."""
         if self.task.streams:
             last = None
-            for last in self.stream(model_id, values, progress):
-                pass
+            with contextlib.closing(self.stream(model_id, values, progress, waiting)) as results:
+                for last in results:
+                    pass
             return last
-        choice, loaded, call = self._start(model_id, values, progress)
-        begin = time.perf_counter()
-        if self.batcher is not None:
-            result = self.batcher.call(self.task, loaded.pipe, call, progress)
-        else:
-            result = self.task.call(loaded.pipe, call, progress)
-        return self._answer(result, values, choice, loaded, call, time.perf_counter() - begin)
+        with self.gate.slot(waiting):
+            choice, loaded, call = self._start(model_id, values, progress)
+            begin = time.perf_counter()
+            if self.batcher is not None:
+                result = self.batcher.call(self.task, loaded.pipe, call, progress)
+            else:
+                result = self.task.call(loaded.pipe, call, progress)
+            return self._answer(result, values, choice, loaded, call, time.perf_counter() - begin)
 
-    def stream(self, model_id: str | None, values: Mapping[str, Any], progress: Callable | None = None
-               ) -> Iterator[Result]:
-        """Closing this iterator (Stop, a closed page) closes the task's, which ends generation."""
+    def stream(self, model_id: str | None, values: Mapping[str, Any], progress: Callable | None = None,
+               waiting: int | None = None) -> Iterator[Result]:
+        """Closing this iterator (Stop, a closed page) closes the task's, which ends generation and frees the slot."""
         if not self.task.streams:
-            yield self.run(model_id, values, progress)
+            yield self.run(model_id, values, progress, waiting)
             return
-        choice, loaded, call = self._start(model_id, values, progress)
-        begin = time.perf_counter()
-        with contextlib.closing(self.task.call(loaded.pipe, call, progress)) as partials:
-            for partial in partials:
-                yield self._answer(partial, values, choice, loaded, call, time.perf_counter() - begin)
+        with self.gate.slot(waiting):
+            choice, loaded, call = self._start(model_id, values, progress)
+            begin = time.perf_counter()
+            with contextlib.closing(self.task.call(loaded.pipe, call, progress)) as partials:
+                for partial in partials:
+                    yield self._answer(partial, values, choice, loaded, call, time.perf_counter() - begin)
 
     def _start(self, model_id, values, progress):
         choice = self.config.resolve(self.task, model_id)

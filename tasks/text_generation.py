@@ -7,6 +7,7 @@ import gradio as gr
 
 from runtime.errors import UserError
 from runtime.spec import Call, Task, TinyModel
+from runtime.sampling import own_generator
 from runtime.streaming import stream_text
 from runtime.tiny import causal_lm
 
@@ -86,10 +87,7 @@ def run(pipe, call, progress=None):
     """Yields {mode, reply so far}; closing it (Stop, a closed tab) ends the generation thread."""
     kwargs = dict(call.kwargs)
     seed = kwargs.pop("seed")
-    if seed >= 0:
-        from transformers import set_seed
-
-        set_seed(seed)
+    kwargs = own_generator(kwargs, seed)  # same seed, same answer, however many generate at once
     chat = bool(getattr(pipe.tokenizer, "chat_template", None))
     data = call.inputs
     if chat:

@@ -57,8 +57,8 @@ def models(config):
 def served(config, models):
     """The whole app with the tiny models, served on 127.0.0.1 as main() serves it: (demo, url)."""
     from app import build_demo, web_app_parts
-    from runtime.serve import polite_queue
-    from runtime.startup import serve
+    from web.gradio_patches.queue import polite_queue
+    from web.server import serve
 
     demo = build_demo(config, models)
     try:
@@ -119,3 +119,24 @@ def named(served):
     """named(task, answer) -> {output name: value} for an answer tuple of the task's Run event (e.g. each of a
     streamed job's outputs)."""
     return lambda task, answer: dict(zip(served[0].tabs[REGISTRY[task].name].output_names, answer, strict=True))
+
+
+@pytest.fixture(scope="session")
+def example():
+    """example(task) -> the task's first example by input name, as a client sends it (files in assets/ uploaded)."""
+    from gradio_client import handle_file
+
+    def sent(value):
+        if isinstance(value, str) and value.startswith("assets/") and (ASSETS.parent / value).is_file():
+            return handle_file(str(ASSETS.parent / value))
+        if isinstance(value, list):
+            return [sent(v) for v in value]
+        if isinstance(value, dict):
+            return {k: sent(v) for k, v in value.items()}
+        return value
+
+    def first(task) -> dict:
+        assert task.examples, f"{task.name} has no examples: every tab needs at least one"
+        return {name: sent(value) for name, value in task.examples[0].items()}
+
+    return first

@@ -2,14 +2,11 @@
 result."""
 
 import base64
-import threading
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import httpx
-import pytest
 
-from web.api import Busy, Gate
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -116,31 +113,6 @@ def test_concurrent_callers_each_get_their_own_result_batched(client, tiny, conf
     for (_, reply), want in zip(answers, alone):
         assert [r["label"] for r in reply["result"]] == [r["label"] for r in want]
         assert all(abs(a["score"] - b["score"]) < 1e-4 for a, b in zip(reply["result"], want))
-
-
-def test_a_gate_lets_limit_in_and_waiting_wait_and_says_busy_beyond():
-    gate, release, inside = Gate(limit=1, waiting=1), threading.Event(), threading.Event()
-
-    def hold():
-        with gate:
-            inside.set()
-            release.wait(10)
-
-    first = threading.Thread(target=hold)
-    first.start()
-    inside.wait(10)
-    waiter = threading.Thread(target=lambda: gate.__enter__() or gate.__exit__())
-    waiter.start()
-    while gate._in < 2:  # the second is waiting for the slot
-        threading.Event().wait(0.01)
-    with pytest.raises(Busy):
-        gate.__enter__()
-    release.set()
-    first.join(10)
-    waiter.join(10)
-    assert gate._in == 0
-    with gate:  # and it serves again
-        assert gate._in == 1
 
 
 def served_inputs(task: str) -> list[str]:

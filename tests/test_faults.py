@@ -51,7 +51,6 @@ def fault_app(config, broken, tiny):
     from gradio_client import Client
 
     from runtime.batching import Batcher, BatchSettings
-    from runtime.runner import Runner
     from web.panels import PANELS
     from web.tab import build_tab
 
@@ -60,10 +59,10 @@ def fault_app(config, broken, tiny):
     fault_config = dataclasses.replace(config, models={**config.models, TEXT.name: choices})
     models = ModelCache()
     batcher = Batcher(BatchSettings(config.batch_size, config.batch_wait_ms))  # as build_demo makes it
-    tabs = {}
+    tabs, gates = {}, {}
     with gr.Blocks() as demo:
         for task in (dataclasses.replace(TEXT, load=load_or_run_out_of_memory), REGISTRY["image-classification"]):
-            tab = tabs[task.name] = build_tab(task, fault_config, Runner(task, fault_config, models, batcher), batcher)
+            tab = tabs[task.name] = build_tab(task, fault_config, models, batcher, gates)
             for panel in PANELS:
                 panel.attach(tab)
             tab.wire()

@@ -45,3 +45,11 @@ def test_space_package_lists():
     screenshots = [p.name for p in (ROOT / "assets" / "screenshots").glob("*.png")]
     readme = (ROOT / "README.md").read_text()
     assert screenshots and all(f"assets/screenshots/{name}" in readme for name in screenshots)
+
+
+def test_the_front_matter_lists_every_curated_model():
+    """Spaces links the Space from each model page named in `models:`: every tab's curated models, once each."""
+    front = (ROOT / "README.md").read_text().split("---")[1]
+    listed = re.findall(r"^  - (\S+)$", front.split("models:\n")[1].split("tags:")[0], re.M)
+    curated = list(dict.fromkeys(m for task in REGISTRY.values() for m in task.models))
+    assert listed == curated

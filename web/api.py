@@ -20,13 +20,14 @@ import base64
 import binascii
 import logging
 import tempfile
-import threading
 from dataclasses import dataclass
 from pathlib import Path
 
 import gradio as gr
 
-from runtime.serve import BUSY
+from runtime.runner import Busy
+
+from .gradio_patches.queue import BUSY
 
 from .errors import said_plainly
 
@@ -35,46 +36,20 @@ FILE_WIDGETS = (gr.Image, gr.Audio, gr.Video, gr.File)
 BODY_FILES = 10  # a request body may hold this many files of the upload limit (image features takes up to 8)
 
 
-class Busy(Exception):
-    pass
-
-
-class Gate:
-    """At most `limit` requests run at once and `waiting` more may wait; beyond that, Busy."""
-
-    def __init__(self, limit: int, waiting: int | None):
-        self._slots = threading.Semaphore(limit)
-        self._most = limit + waiting if waiting else None
-        self._in, self._lock = 0, threading.Lock()
-
-    def __enter__(self):
-        with self._lock:
-            if self._most is not None and self._in >= self._most:
-                raise Busy
-            self._in += 1
-        self._slots.acquire()
-
-    def __exit__(self, *_):
-        self._slots.release()
-        with self._lock:
-            self._in -= 1
-
-
 @dataclass
 class Endpoint:
-    """One tab's runner, the widgets whose values it takes by name, and what limits it."""
+    """One tab's runner (its gate: the tab's one concurrency limit, shared with Gradio's queue) and the widgets
+    whose values it takes by name."""
 
     runner: object
     widgets: dict  # value name -> widget ("model" for the picker)
-    concurrency_id: str
-    limit: int
-    gate: Gate | None = None  # set by route()
 
 
 class LeanAPI:
     """The lean route of one app: build_demo adds each tab's endpoint, `route()` is given to the server."""
 
     def __init__(self, off: str | None = None):
+        self.queue_size: int | None = None  # requests that may wait for a gate; set by route()
         self.endpoints: dict[str, Endpoint] = {}
         self.off = off  # why this server has no lean route (every request is answered 404 with it), or None
         self._files = Path(tempfile.mkdtemp(prefix="playground-api-"))
@@ -82,23 +57,21 @@ class LeanAPI:
     def add(self, tab) -> None:
         """A built tab's endpoint (web/tab.py Tab): its runner, its widgets by name, its queue settings."""
         if not self.off:
-            self.endpoints[tab.task.api_name] = Endpoint(
-                tab.runner, tab.values, tab.settings["concurrency_id"], tab.settings["concurrency_limit"])
+            self.endpoints[tab.task.api_name] = Endpoint(tab.runner, tab.values)
 
     def route(self, queue_size: int | None = None):
         """`POST /api/{api_name}`, for the server's FastAPI app: `demo.launch(app_kwargs={"routes": [route]})`.
 
-        Endpoints sharing a concurrency id share one gate with at most `queue_size` requests waiting (None: no
-        limit); files over the server's upload limit (`launch(max_file_size=...)`) are refused."""
+        A request runs in its tab's gate (runtime/runner.py), the limit Gradio's queue shares, and is answered Busy
+        if `queue_size` requests wait there already (None: no limit); files over the server's upload limit
+        (`launch(max_file_size=...)`) are refused."""
         import orjson  # gradio's own JSON encoder
         from fastapi import Request
         from fastapi.responses import Response
         from fastapi.routing import APIRoute
         from starlette.concurrency import run_in_threadpool
 
-        gates: dict[str, Gate] = {}
-        for endpoint in self.endpoints.values():
-            endpoint.gate = gates.setdefault(endpoint.concurrency_id, Gate(endpoint.limit, queue_size))
+        self.queue_size = queue_size
 
         def reply(status: int, content: dict) -> Response:
             return Response(orjson.dumps(content, option=orjson.OPT_SERIALIZE_NUMPY, default=str), status_code=status,
@@ -143,8 +116,8 @@ class LeanAPI:
                 if name == "model":  # checked against the server's policy by the runner, in a sentence
                     continue
                 values[name] = self._value(widget, value if name in body else _default(widget), made, max_file_size)
-            with endpoint.gate, said_plainly(api_name):
-                result = endpoint.runner.run(body.get("model"), values)
+            with said_plainly(api_name):
+                result = endpoint.runner.run(body.get("model"), values, waiting=self.queue_size)
         except Busy:
             return 503, {"error": BUSY}
         except gr.Error as error:

@@ -7,6 +7,7 @@ import gradio as gr
 
 from runtime.errors import UserError
 from runtime.models import describe
+from runtime.runner import Busy
 
 log = logging.getLogger(__name__)
 
@@ -16,7 +17,7 @@ def said_plainly(title: str):
     """UserError and any other failure inside become a gr.Error with a sentence a person can read."""
     try:
         yield
-    except gr.Error:
+    except (gr.Error, Busy):  # Busy: the lean route answers 503
         raise
     except UserError as error:
         raise gr.Error(str(error), print_exception=False) from error

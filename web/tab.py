@@ -10,7 +10,8 @@ from runtime import zerogpu
 from runtime.batching import Batcher
 from runtime.config import Config
 from runtime.errors import UserError
-from runtime.runner import Result, Runner
+from runtime.models import ModelCache
+from runtime.runner import Gate, Result, Runner
 from runtime.spec import Task
 
 from .errors import plain_input_errors, said_plainly
@@ -105,8 +106,12 @@ class Tab:
             api.add(self)
 
 
-def build_tab(task: Task, config: Config, runner: Runner, batcher: Batcher) -> Tab:
-    """Lays out one task's tab: picker, inputs, parameters, Run, outputs, status and raw JSON, examples."""
+def build_tab(task: Task, config: Config, models: ModelCache, batcher: Batcher, gates: dict[str, Gate]) -> Tab:
+    """Lays out one task's tab: picker, inputs, parameters, Run, outputs, status and raw JSON, examples. Its runner
+    takes the gate of its concurrency limit from `gates` (one per limit, shared by every route and tab in it)."""
+    settings = queue_settings(task, config, batcher)
+    gate = gates.setdefault(settings["concurrency_id"] or "gpu", Gate(settings["concurrency_limit"]))
+    runner = Runner(task, config, models, batcher, gate)
     choices = config.choices(task)
     if task.description:
         gr.Markdown(task.description)
@@ -138,8 +143,7 @@ def build_tab(task: Task, config: Config, runner: Runner, batcher: Batcher) -> T
                     inputs=list(inputs.values()), label="Examples")
     model.change(lambda m: describe_model(config, task, m), model, info, api_visibility="private")
     link.click(None, [model], None, js=copy_link_js(task))
-    return Tab(task, runner, config, model, inputs, params, outputs, raw, status, run, stop,
-               queue_settings(task, config, batcher))
+    return Tab(task, runner, config, model, inputs, params, outputs, raw, status, run, stop, settings)
 
 
 def queue_settings(task: Task, config: Config, batcher: Batcher) -> dict:

@@ -189,7 +189,6 @@ def generating() -> bool:
 def test_streaming_generation_grows_and_stops(page, app_url, tiny):
     """The chat tab (the tiny model has a chat template): the reply grows token by token, Stop ends the generation
     itself (not just the display), and the next message continues the conversation."""
-    import gradio as gr
     from transformers import AutoTokenizer
 
     needs("text-generation")

@@ -27,7 +27,7 @@ def test_present_numbers_instances_and_measures_areas():
     segments = [{"score": 0.9, "label": "cat", "mask": half}, {"score": 0.5, "label": "cat", "mask": quarter}]
     out = present(with_input(image, segments), image="x.png", subtask="auto", threshold=0.9, mask_threshold=0.5)
     assert set(out) == {"image", "table"}
-    (base, drawn), table = out["image"], out["table"]
+    (_, drawn), table = out["image"], out["table"]
     assert [label for _, label in drawn] == ["cat", "cat 2"]
     assert drawn[0][0].shape == (4, 10) and drawn[0][0].max() == MASK_OPACITY
     assert table.values.tolist() == [["cat", 0.9, 50.0], ["cat 2", 0.5, 10.0]]

@@ -104,3 +104,43 @@ def test_the_first_text_is_shown_at_once_then_updates_are_throttled(tiny, models
     replies = [r["reply"] for r in text_generation.run(pipe, prepare("hello world", "", 24, **GREEDY))]
     assert len(replies) == 3 and replies[0] == "" and replies[1] and len(replies[1]) < len(replies[2])
     assert replies[2].startswith(replies[1])
+
+
+def test_same_seed_same_answer_while_other_generations_run(tiny, models, config):
+    """Six generations at once, three of them with seed 123: those three give the text a lone run with 123 gives.
+    (With torch's one global generator, set_seed in one request was undone by the others drawing meanwhile.)"""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from runtime.runner import Runner
+
+    runner = Runner(TASK, config, models)
+    model = tiny("text-generation", "tiny-gpt2-plain")
+
+    def reply(seed):
+        values = dict(message="hello world", system="", max_new_tokens=48, do_sample=True, temperature=1.0, top_k=0,
+                      top_p=1.0, repetition_penalty=1.0, seed=seed)
+        return runner.run(model, values).raw["reply"]
+
+    alone = reply(123)
+    with ThreadPoolExecutor(6) as pool:
+        replies = list(pool.map(reply, [123, 7, 123, 99, 123, -1]))
+    assert replies[0] == replies[2] == replies[4] == alone
+    assert replies[1] != alone  # another seed, another text
+
+
+def test_sampling_settings_draw_from_the_calls_own_generator():
+    import torch
+
+    from runtime.sampling import GumbelNoise, own_generator
+
+    greedy = own_generator({"max_new_tokens": 5, "do_sample": False, "temperature": 0.7, "top_k": 5}, seed=1)
+    assert greedy == {"max_new_tokens": 5, "do_sample": False}
+    sampled = own_generator({"do_sample": True, "temperature": 0.5, "top_k": 10, "top_p": 0.9}, seed=1)
+    assert sampled["do_sample"] is False  # generate() takes the argmax of the noisy scores
+    kinds = [type(p).__name__ for p in sampled["logits_processor"]]
+    assert kinds == ["TemperatureLogitsWarper", "TopKLogitsWarper", "TopPLogitsWarper", "GumbelNoise"]
+    scores = torch.log(torch.tensor([[0.7, 0.2, 0.1]]))
+    picks = [int(GumbelNoise(seed)(None, scores).argmax()) for seed in range(3000)]
+    shares = [picks.count(i) / len(picks) for i in range(3)]
+    assert [round(s, 1) for s in shares] == [0.7, 0.2, 0.1]  # argmax of scores + Gumbel noise samples softmax
+    assert GumbelNoise(5)(None, scores).tolist() == GumbelNoise(5)(None, scores).tolist()  # same seed, same draw

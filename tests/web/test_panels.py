@@ -19,22 +19,6 @@ ROOT = Path(__file__).resolve().parents[2]
 TASKS = list(REGISTRY)
 
 
-def sent(value):
-    """An example value as a client sends it: the files it names (paths in the repo) as uploads."""
-    if isinstance(value, str) and value.startswith("assets/") and (ROOT / value).is_file():
-        return handle_file(str(ROOT / value))
-    if isinstance(value, list):
-        return [sent(v) for v in value]
-    if isinstance(value, dict):
-        return {k: sent(v) for k, v in value.items()}
-    return value
-
-
-def example(task) -> dict:
-    assert task.examples, f"{task.name} has no examples: every tab needs at least one"
-    return {name: sent(value) for name, value in task.examples[0].items()}
-
-
 def event(demo, api_name):
     return next(f for f in demo.fns.values() if f.api_name == api_name)
 
@@ -56,7 +40,7 @@ def test_every_task_names_its_values_as_prepare_and_present_take_them(served):
 
 
 @pytest.mark.parametrize("name", TASKS)
-def test_run_fills_every_output_and_the_code_of_the_call_made(name, predict, served, tiny):
+def test_run_fills_every_output_and_the_code_of_the_call_made(name, predict, served, tiny, example):
     """Run with the first example answers every output by name, and Reproduce in code shows that very call."""
     tab = served[0].tabs[name]
     out = predict(name, model=tiny(name), **example(tab.task))
@@ -68,7 +52,7 @@ def test_run_fills_every_output_and_the_code_of_the_call_made(name, predict, ser
 
 
 @pytest.mark.parametrize("name", TASKS)
-def test_compare_answers_on_both_sides_each_with_its_own_outputs(name, call_event, served, tiny):
+def test_compare_answers_on_both_sides_each_with_its_own_outputs(name, call_event, served, tiny, example):
     demo = served[0]
     tab = demo.tabs[name]
     fn = event(demo, f"{tab.task.api_name}_compare")

@@ -75,6 +75,21 @@ class _ConfigsOnDemand(dict):
         return super().values()
 
 
+def shape_ok(session: type | None = None) -> bool:
+    """gradio's SessionState.__init__ reads only `blocks.default_config` and `blocks.blocks`, and renders every
+    block's config into `config_values`; _update_value_in_config writes a block's props value."""
+    if session is None:
+        from gradio.state_holder import SessionState as session
+    init, update = session.__init__, session._update_value_in_config
+    init, update = getattr(init, "original", init), getattr(update, "original", update)
+    try:
+        init_source, update_source = inspect.getsource(init), inspect.getsource(update)
+    except (OSError, TypeError):
+        return False
+    return (set(re.findall(r"(?<![\w.])blocks\.(\w+)", init_source)) == {"default_config", "blocks"}
+            and "config_values = {" in init_source and '["props"]["value"] = value' in update_source)
+
+
 def lean_sessions(session: type | None = None) -> bool:
     """Gradio builds a session for every API call that brings none (`/gradio_api/call`, `/gradio_api/run`), and its
     `SessionState.__init__` renders the config of every block of the app up front, for deep links: here 1,248
@@ -86,12 +101,7 @@ def lean_sessions(session: type | None = None) -> bool:
     init, update = session.__init__, session._update_value_in_config
     if getattr(init, "lean", False):
         return True
-    try:
-        init_source, update_source = inspect.getsource(init), inspect.getsource(update)
-    except (OSError, TypeError):
-        return False
-    if (set(re.findall(r"(?<![\w.])blocks\.(\w+)", init_source)) != {"default_config", "blocks"}
-            or "config_values = {" not in init_source or '["props"]["value"] = value' not in update_source):
+    if not shape_ok(session):
         log.warning("gradio's SessionState has changed; API sessions stay as gradio builds them")
         return False
 

@@ -1,4 +1,4 @@
-"""Gradio sessions rendered on demand (runtime/sessions.py): same configs as gradio's, none rendered per API call."""
+"""Gradio sessions rendered on demand (web/gradio_patches/sessions.py): same configs as gradio's, none rendered per API call."""
 
 import json
 import urllib.request
@@ -8,7 +8,7 @@ import pytest
 from gradio.blocks import BlocksConfig
 from gradio.state_holder import SessionState
 
-from runtime.sessions import lean_sessions
+from web.gradio_patches.sessions import lean_sessions
 
 
 def small_demo() -> gr.Blocks:

@@ -59,16 +59,24 @@ class _Asyncio(types.ModuleType):
 ASYNCIO = _Asyncio()
 
 
+def quiet_shape_ok() -> bool:
+    """gradio.queueing sleeps through its module's `asyncio`, in the two loops this wakes."""
+    import gradio.queueing as queueing
+
+    return queueing.asyncio in (asyncio, ASYNCIO) and all(
+        callable(getattr(queueing.Queue, name, None))
+        for name in ("push", "process_events", "start_processing", "start_progress_updates"))
+
+
 def quiet(queue) -> bool:
     """The queue's idle loops wait to be woken by a push or a job's start or end; True if in place."""
     import gradio.queueing as queueing
 
+    from . import on
+
     if getattr(queue, "quiet", False):
         return True
-    if queueing.asyncio not in (asyncio, ASYNCIO) or not all(
-        callable(getattr(queue, name, None)) for name in ("push", "process_events", "start_processing",
-                                                          "start_progress_updates")):
-        log.warning("gradio's queue changed shape; it polls as gradio has it (runtime/quiet_queue.py)")
+    if not on("quiet_queue"):
         return False
     queueing.asyncio = ASYNCIO
     push, process_events = queue.push, queue.process_events
@@ -102,3 +110,47 @@ def quiet(queue) -> bool:
     queue.start_progress_updates = waking(
         queue.start_progress_updates, idle=lambda: all(job is None for job in queue.active_jobs))
     return True
+
+
+BUSY = "The server is busy: too many requests are waiting. Please try again in a minute."
+
+
+def limit_shape_ok() -> bool:
+    """Blocks() makes its queue at once (queue() sets `_queue`), and a full queue's push() answers
+    (accepted, detail, "queue_full")."""
+    import inspect
+
+    import gradio.blocks as blocks
+    import gradio.queueing as queueing
+
+    return ("self.queue(" in inspect.getsource(blocks.Blocks.__init__)
+            and "self._queue = queueing.Queue(" in inspect.getsource(blocks.Blocks.queue)
+            and '"queue_full"' in inspect.getsource(queueing.Queue.push))
+
+
+def polite_queue(demo, max_size: int | None):
+    """The demo's queue holding at most `max_size` waiting requests (None: no limit); a full queue answers BUSY
+    instead of gradio's 'Queue is full. Max size is N and size is M.' (gradio has no setting for the wording).
+
+    `demo.queue(max_size=...)` would rebuild gradio's whole FastAPI app, config and routes, which launch() builds
+    again anyway: ~0.3 s of a 29-tab app's start-up. Blocks() has made its queue already; only its limit is set.
+    Its loops wait for work instead of polling every millisecond (`quiet`). With the patch off: gradio's own
+    demo.queue(max_size=...), and gradio's wording."""
+    from . import on
+
+    if not on("queue_limit"):
+        demo.queue(max_size=max_size)
+        quiet(demo._queue)
+        return demo
+    quiet(demo._queue)
+    demo._queue.max_size = max_size
+    push = demo._queue.push
+
+    async def push_or_busy(*args, **kwargs):
+        answer = await push(*args, **kwargs)
+        if isinstance(answer, tuple) and len(answer) == 3 and answer[2] == "queue_full":
+            return answer[0], BUSY, answer[2]
+        return answer
+
+    demo._queue.push = push_or_busy
+    return demo

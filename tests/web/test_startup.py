@@ -1,4 +1,4 @@
-"""Start-up renders the config and builds the web app once, in launch() (runtime/startup.py)."""
+"""Start-up renders the config and builds the web app once, in launch() (web/gradio_patches/startup.py)."""
 
 import json
 import urllib.request
@@ -9,8 +9,9 @@ import gradio.component_meta
 import gradio.routes
 import pytest
 
-from runtime import startup
-from runtime.serve import polite_queue
+from web import server
+from web.gradio_patches import startup
+from web.gradio_patches.queue import polite_queue
 
 
 def small_demo() -> gr.Blocks:
@@ -54,7 +55,7 @@ def test_building_renders_no_config_and_makes_no_app_and_serving_renders_once(mo
     with startup.deferred_render():
         demo = small_demo()
     assert counts == {"configs": 0, "apps": 0, "block_renders": 0} and demo.config is None and demo.app is None
-    _, url, _ = startup.serve(polite_queue(demo, None), block=False, server_name="127.0.0.1", quiet=True,
+    _, url, _ = server.serve(polite_queue(demo, None), block=False, server_name="127.0.0.1", quiet=True,
                               ssr_mode=False)
     try:
         # gradio alone: 4 renders of every block and 3 apps (in Blocks(), at the end of `with`, in launch())
@@ -87,11 +88,16 @@ def test_gradio_is_itself_again_after_the_build_even_one_that_failed():
 
 
 def test_a_gradio_of_another_shape_is_left_alone(monkeypatch, caplog):
-    monkeypatch.setattr(startup, "shape_ok", lambda: False)
+    from web import gradio_patches
+
+    patch = gradio_patches.PATCHES["deferred_render"]
+    monkeypatch.setattr(gradio_patches, "_why_off", {})  # asked anew, as in a new process
+    monkeypatch.setitem(gradio_patches.PATCHES, "deferred_render",
+                        gradio_patches.Patch(patch.name, patch.buys, lambda: False))
     with startup.deferred_render():
         demo = small_demo()
-    assert demo.config is not None and demo.app is not None
-    assert "changed shape" in caplog.text
+    assert demo.config is not None and demo.app is not None  # built as gradio builds it
+    assert "deferred_render is off: gradio 6.31.0 has changed the shape it relies on" in caplog.text
 
 
 def test_the_playground_builds_without_rendering_and_serves_every_tab(monkeypatch, config, models, served):
@@ -157,7 +163,7 @@ def test_serving_launches_as_no_notebook_cell(monkeypatch):
     asked = []
     monkeypatch.setattr(gradio.utils, "ipython_check", lambda: asked.append(1) or False)  # gradio imports IPython
     demo = small_demo()
-    startup.serve(polite_queue(demo, None), block=False, server_name="127.0.0.1", quiet=True, ssr_mode=False)
+    server.serve(polite_queue(demo, None), block=False, server_name="127.0.0.1", quiet=True, ssr_mode=False)
     try:
         assert asked == []
     finally:
@@ -171,9 +177,9 @@ def test_a_start_up_without_the_garbage_collector_freezes_what_it_built_and_turn
     try:
         demo = small_demo()
         frozen = gc.get_freeze_count()
-        startup.serve(polite_queue(demo, None), block=False, server_name="127.0.0.1", quiet=True, ssr_mode=False)
+        server.serve(polite_queue(demo, None), block=False, server_name="127.0.0.1", quiet=True, ssr_mode=False)
         assert gc.isenabled() and gc.get_freeze_count() > frozen  # later collections skip the start-up's objects
-        assert not startup.settle()  # on already: nothing more to do
+        assert not server.settle()  # on already: nothing more to do
     finally:
         gc.unfreeze()
         gc.enable()
@@ -189,7 +195,7 @@ def test_models_load_with_the_garbage_collector_on_and_their_garbage_is_collecte
 
     gc.disable()
     try:
-        with startup.collecting():
+        with server.collecting():
             assert gc.isenabled()
             weights = Weights()
             weights.self = weights  # a cycle: only a collection frees it
@@ -198,7 +204,7 @@ def test_models_load_with_the_garbage_collector_on_and_their_garbage_is_collecte
         assert not gc.isenabled() and gone() is None  # collected on the way out; off again for the rest of start-up
     finally:
         gc.enable()
-    with startup.collecting():  # on already (importing app, as tests do): left as it is
+    with server.collecting():  # on already (importing app, as tests do): left as it is
         assert gc.isenabled()
     assert gc.isenabled()
 

@@ -1,5 +1,7 @@
 """Start-up without gradio's throw-away work: the config is rendered once and the web app built once, by launch().
 
+(The garbage-collector part of start-up, which touches no gradio internals, is web/server.py.)
+
 gradio 6 builds a FastAPI app in `Blocks.__init__` (through `queue()`), renders the whole config and builds the app
 again in `Blocks.__exit__`, and `launch()` renders the config twice more (once itself, once in `create_app` for the
 MCP flag) and builds the app a third time. For this app (1,248 blocks) that is four renders and three apps where one
@@ -13,23 +15,13 @@ of each is used: about a third of the start-up after `import gradio`.
   generated once per model and copied.
 - `signatures_once()`: gradio reads the signature of a component's `__init__` at every construction and every config
   render (over 3,000 times here); a function's signature never changes, so each is read once.
-- `serve(demo, **launch_kwargs)` launches with the blocks' and events' part of the config rendered once (the part
-  that costs; the few top-level keys launch() changes in between are rendered both times), then blocks as launch()
-  would, after `settle()`. It launches with `inline=False`: a server is no notebook cell, and gradio would import
-  IPython (0.25 s) to find that out, on the main thread while the first page renders.
-- `python app.py` starts with the cyclic garbage collector off (app.py, before `import gradio`): start-up makes some
-  500,000 objects that live as long as the server, and the collector walked them over and over, ~0.6 s of a 3 s
-  start (0.44 s of it inside `import gradio`). `settle()`, once the server is up, freezes what start-up made
-  (`gc.freeze()`: later collections skip it, so they stay short while serving) and turns the collector back on.
-  The start-up's own cyclic garbage (~14,000 objects, ~4 MB) is frozen with it: a collection to find it would hold
-  the server for 0.17 s just as the first visitors arrive. Models preloaded at start load with the collector on
-  (`collecting()`): their garbage holds tensors.
+- `launch_rendering_once(demo, **launch_kwargs)` launches with the blocks' and events' part of the config rendered
+  once (the part that costs; the few top-level keys launch() changes in between are rendered both times).
 """
 
 import contextlib
 import copy
 import functools
-import gc
 import inspect
 import logging
 import threading
@@ -64,20 +56,28 @@ def shape_ok() -> bool:
     )
 
 
+def schemas_shape_ok() -> bool:
+    """Component.api_info generates its data model's JSON schema and caches it on the component."""
+    from gradio.components.base import Component
+
+    original = getattr(Component.api_info, "original", Component.api_info)
+    try:
+        source = inspect.getsource(original)
+    except (OSError, TypeError):
+        return False
+    return "model_json_schema()" in source and "_api_info_cache" in source
+
+
 def schemas_once() -> bool:
     """Component.api_info from one schema per data model (copied per component); True if in place."""
     from gradio.components.base import Component
 
     if hasattr(Component.api_info, "original"):  # in place already
         return True
-    original = Component.api_info
-    try:
-        source = inspect.getsource(original)
-    except (OSError, TypeError):
-        source = ""
-    if "model_json_schema()" not in source or "_api_info_cache" not in source:
+    if not schemas_shape_ok():
         log.warning("gradio's Component.api_info changed shape; schemas are generated per component as gradio does")
         return False
+    original = Component.api_info
     schemas: dict = {}
 
     def api_info(self):
@@ -125,16 +125,23 @@ class _Signatures(types.ModuleType):
 SIGNATURES = _Signatures()
 
 
+def signatures_shape_ok() -> bool:
+    """gradio's blocks and component_meta read signatures through their modules' `inspect`."""
+    import gradio.blocks as blocks
+    import gradio.component_meta as component_meta
+
+    return all(getattr(module, "inspect", None) in (inspect, SIGNATURES) for module in (blocks, component_meta))
+
+
 def signatures_once() -> bool:
     """gradio's blocks and component_meta read each function's signature once; True if in place."""
     import gradio.blocks as blocks
     import gradio.component_meta as component_meta
 
-    modules = (blocks, component_meta)
-    if not all(getattr(module, "inspect", None) in (inspect, SIGNATURES) for module in modules):
+    if not signatures_shape_ok():
         log.warning("gradio no longer reads signatures through its modules' `inspect`; each is read per call")
         return False
-    for module in modules:
+    for module in (blocks, component_meta):
         module.inspect = SIGNATURES
     return True
 
@@ -144,8 +151,9 @@ def deferred_render():
     """Inside: gr.Blocks() neither renders its config nor builds its web app; launch() does both, once."""
     import gradio.blocks as blocks
 
-    if not shape_ok():
-        log.warning("gradio's Blocks changed shape; start-up renders the config as gradio does (runtime/startup.py)")
+    from . import on
+
+    if not on("deferred_render") or not shape_ok():
         yield
         return
     with _one_build:
@@ -158,38 +166,34 @@ def deferred_render():
             blocks.App, blocks.Blocks.get_config_file = app, render
 
 
-@contextlib.contextmanager
-def collecting():
-    """The garbage collector on inside, if start-up had it off: loading a model makes cyclic garbage that holds
-    tensors, and a model the cache lets go may only be freed by a collection. What is left is collected on the way
-    out (a model load takes seconds; the collection ~0.2 s), then the collector is as it was."""
-    if gc.isenabled():
-        yield
-        return
-    gc.enable()
+def render_once_shape_ok() -> bool:
+    """launch() renders the config through get_config_file() once, and the app's set-up (for the MCP flag) once
+    more, each through the blocks' default_config.get_config() (the part that costs), with nothing changed in
+    between (gradio.routes renders it in two places: that set-up and mount_gradio_app)."""
+    import gradio.blocks as blocks
+    import gradio.routes as routes
+
     try:
-        yield
-    finally:
-        gc.collect()
-        gc.disable()
-
-
-def settle() -> bool:
-    """Start-up is over: if it ran with the garbage collector off, what it made is frozen (collections skip it) and
-    the collector is on again. True if it was off."""
-    if gc.isenabled():
+        launch = inspect.getsource(blocks.Blocks.launch)
+        config_file = inspect.getsource(blocks.Blocks.get_config_file)
+        routes_source = inspect.getsource(routes)
+    except (OSError, TypeError, AttributeError):
         return False
-    gc.freeze()
-    gc.enable()
-    return True
+    return (launch.count("self.get_config_file()") == 1 and "self.default_config.get_config()" in config_file
+            and routes_source.count("blocks.get_config_file()") == 2)
 
 
-def serve(demo, block: bool = True, **launch_kwargs):
-    """demo.launch(**launch_kwargs) rendering its blocks and events once; then, if block, serves until stopped."""
+def launch_rendering_once(demo, **launch_kwargs):
+    """demo.launch(**launch_kwargs) with the blocks' and events' config rendered once (launch() asks twice with
+    nothing changed in between; later asks render afresh); plain demo.launch() if the patch is off."""
+    from . import on
+
+    if not on("render_once"):
+        return demo.launch(**launch_kwargs)
     config = demo.default_config
     rendered = []
 
-    def render_once(renderable=None):  # launch() asks twice with nothing changed in between; later asks: fresh
+    def render_once(renderable=None):
         if renderable is not None:  # a gr.render's part
             return type(config).get_config(config, renderable)
         if rendered:
@@ -199,12 +203,7 @@ def serve(demo, block: bool = True, **launch_kwargs):
         return rendered[0]
 
     config.get_config = render_once
-    launch_kwargs.setdefault("inline", False)  # not a notebook; asking would import IPython (0.25 s)
     try:
-        answer = demo.launch(**launch_kwargs, prevent_thread_lock=True)
+        return demo.launch(**launch_kwargs)
     finally:
         config.__dict__.pop("get_config", None)
-        settle()  # also if launch failed: the collector is never left off
-    if block:
-        demo.block_thread()
-    return answer

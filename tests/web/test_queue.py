@@ -1,4 +1,4 @@
-"""gradio's queue waits to be woken instead of polling every millisecond (runtime/quiet_queue.py)."""
+"""gradio's queue waits to be woken instead of polling every millisecond (web/gradio_patches/queue.py)."""
 
 import json
 import threading
@@ -9,8 +9,9 @@ import gradio as gr
 import gradio.queueing
 import pytest
 
-from runtime import quiet_queue, startup
-from runtime.serve import polite_queue
+from web import server as serving
+from web.gradio_patches import queue as quiet_queue
+from web.gradio_patches.queue import polite_queue
 
 
 @pytest.fixture
@@ -20,7 +21,7 @@ def server():
         text, out = gr.Textbox(), gr.Textbox()
         gr.Button().click(lambda t: t[::-1], text, out, api_name="reverse")
         gr.Button().click(lambda t: time.sleep(0.3) or t.upper(), text, out, api_name="slow", concurrency_limit=1)
-    _, url, _ = startup.serve(polite_queue(demo, None), block=False, server_name="127.0.0.1", quiet=True,
+    _, url, _ = serving.serve(polite_queue(demo, None), block=False, server_name="127.0.0.1", quiet=True,
                               ssr_mode=False)
     try:
         for _ in range(200):  # the loops start with the server's start-up events

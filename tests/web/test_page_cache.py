@@ -1,4 +1,4 @@
-"""The page rendered once per request shape and sent compressed (runtime/page_cache.py)."""
+"""The page rendered once per request shape and sent compressed (web/page_cache.py)."""
 
 import gzip
 import threading
@@ -10,7 +10,7 @@ import gradio.route_utils
 import pytest
 from starlette.middleware import Middleware
 
-from runtime.page_cache import PageCache
+from web.page_cache import PageCache
 
 
 def small_demo() -> gr.Blocks:

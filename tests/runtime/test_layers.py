@@ -1,0 +1,30 @@
+"""The house reads app -> web -> tasks -> runtime: the engine (runtime/) imports no gradio and nothing above it."""
+
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def test_the_engine_imports_no_gradio_and_nothing_above_it():
+    modules = sorted(f"runtime.{p.stem}" for p in (ROOT / "runtime").glob("*.py") if p.stem != "__init__")
+    code = ("import importlib, sys\n"
+            f"for name in {modules!r}: importlib.import_module(name)\n"
+            "print(sorted({m.split('.')[0] for m in sys.modules} & {'gradio', 'web', 'app', 'tasks', 'fastapi'}))")
+    done = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "[]", f"the engine imports {done.stdout.strip()}"
+    assert len(modules) >= 10  # every engine module was imported
+
+
+def test_no_module_imports_a_layer_above_its_own():
+    """runtime/ never imports web/, tasks/ or app; tasks/ never imports web/ or app; web/ never imports app."""
+    above = {"runtime": ("web", "tasks", "app"), "tasks": ("web", "app"), "web": ("app",)}
+    for layer, forbidden in above.items():
+        for path in (ROOT / layer).rglob("*.py"):
+            for line in path.read_text().splitlines():
+                words = line.strip().split()
+                if words[:1] in (["import"], ["from"]) and len(words) > 1:
+                    top = words[1].split(".")[0]
+                    assert top not in forbidden, f"{path.relative_to(ROOT)}: {line.strip()}"
