@@ -18,6 +18,15 @@ class Call:
 
 
 @dataclass(frozen=True)
+class Download:
+    """A file to offer for download, as present() answers it: a name and its text. The web layer writes it where
+    its file widget can serve it; present() itself writes no files."""
+
+    name: str  # e.g. "transcript.srt"
+    text: str
+
+
+@dataclass(frozen=True)
 class TinyModel:
     """A small random-weight model of a task, built locally for tests and air-gapped smoke runs."""
 

@@ -1,35 +1,9 @@
 """What summarization and translation share: one task on encoder-decoder models (BART/T5/Marian) and chat models alike."""
 
 import dataclasses
-import functools
 
 from runtime.models import load_pipeline, model_source
-
-
-@functools.cache
-def pipeline_class(result_key: str):
-    """A text-to-text pipeline on AutoModelForSeq2SeqLM + generate (transformers 5 removed the built-in ones)."""
-    from transformers import Pipeline
-
-    class Seq2SeqPipeline(Pipeline):
-        _load_tokenizer = True
-        _pipeline_calls_generate = True
-
-        def _sanitize_parameters(self, prefix="", **generate_kwargs):
-            return {"prefix": prefix}, generate_kwargs, {}
-
-        def preprocess(self, text, prefix=""):
-            return self.tokenizer(prefix + text, truncation=True, return_tensors="pt")
-
-        def _forward(self, inputs, **generate_kwargs):
-            return {"ids": self.model.generate(**inputs, **generate_kwargs)}
-
-        def postprocess(self, outputs):
-            texts = self.tokenizer.batch_decode(outputs["ids"], skip_special_tokens=True)
-            return [{result_key: text.strip()} for text in texts]
-
-    Seq2SeqPipeline.__name__ = f"{result_key.split('_')[0].title()}Pipeline"
-    return Seq2SeqPipeline
+from runtime.pipelines.seq2seq import pipeline_class
 
 
 def load(task, choice, placement):

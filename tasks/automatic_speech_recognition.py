@@ -1,13 +1,11 @@
 """Speech recognition: audio from the microphone or a file in, its transcript with timestamps and subtitles out."""
 
-import tempfile
-from pathlib import Path
 
 import gradio as gr
 
 from runtime.errors import UserError
 from runtime.media import load_audio, resample
-from runtime.spec import Call, Limits, Task, TinyModel
+from runtime.spec import Call, Download, Limits, Task, TinyModel
 from runtime.tiny import save
 
 CHARACTERS = list("abcdefghijklmnopqrstuvwxyz'")
@@ -159,13 +157,8 @@ def window_count(seconds: float, chunk_s: float, stride_s: float) -> int:
 def present(result, **_):
     rows = segments(result)
     notes = " ".join(result.get("notes", []))
-    srt = vtt = None
-    if rows:
-        folder = Path(tempfile.mkdtemp(prefix="transcript-"))
-        srt, vtt = folder / "transcript.srt", folder / "transcript.vtt"
-        srt.write_text(to_srt(rows), encoding="utf-8")
-        vtt.write_text(to_vtt(rows), encoding="utf-8")
-        srt, vtt = str(srt), str(vtt)
+    srt = Download("transcript.srt", to_srt(rows)) if rows else None
+    vtt = Download("transcript.vtt", to_vtt(rows)) if rows else None
     table = [[round(start, 2), round(end, 2), text] for start, end, text in rows]
     return {"transcript": result["text"].strip(), "table": table, "srt": srt, "vtt": vtt, "notes": notes}
 

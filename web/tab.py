@@ -1,7 +1,10 @@
 """One task's tab: its widgets by name, the runner behind them, and the Run and Stop events."""
 
+import contextlib
+import tempfile
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import gradio as gr
@@ -12,7 +15,7 @@ from runtime.config import Config
 from runtime.errors import UserError
 from runtime.models import ModelCache
 from runtime.runner import Gate, Result, Runner
-from runtime.spec import Task
+from runtime.spec import Download, Task
 
 from .errors import plain_input_errors, said_plainly
 
@@ -71,7 +74,7 @@ class Tab:
         unknown = set(result.outputs) - set(outputs)
         if unknown:
             raise KeyError(f"{self.task.name}: present() answered {sorted(unknown)}, not among {sorted(outputs)}")
-        return {outputs[name]: value for name, value in result.outputs.items()} | {
+        return {outputs[name]: served(value) for name, value in result.outputs.items()} | {
             self.raw if raw is None else raw: result.raw, self.status if status is None else status: result.status}
 
     def handler(self) -> Callable:
@@ -81,8 +84,9 @@ class Tab:
         if self.task.streams:
             def handler(progress=gr.Progress(), **values):
                 last = None
-                with said_plainly(title):
-                    for last in runner.stream(values.pop("model", None), values, progress):
+                with said_plainly(title), contextlib.closing(runner.stream(values.pop("model", None), values,
+                                                                          progress)) as results:
+                    for last in results:  # Stop closes this generator, and so the stream: generation ends
                         yield self.shown(last)
                 if last is not None and extras:  # the whole answer once more, with what a finished run fills
                     yield self.shown(last) | {widget: fill(last) for widget, fill in extras.values()}
@@ -104,6 +108,15 @@ class Tab:
             self.stop.click(None, None, None, cancels=[self.event], api_visibility="private")
         if api is not None:
             api.add(self)
+
+
+def served(value):
+    """An output value as its widget takes it: a Download is written to a file of its own (its path is shown)."""
+    if not isinstance(value, Download):
+        return value
+    path = Path(tempfile.mkdtemp(prefix="playground-")) / value.name
+    path.write_text(value.text, encoding="utf-8")
+    return str(path)
 
 
 def build_tab(task: Task, config: Config, models: ModelCache, batcher: Batcher, gates: dict[str, Gate]) -> Tab:

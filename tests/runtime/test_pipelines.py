@@ -6,7 +6,7 @@ from runtime.pipelines import register_removed
 def test_a_removed_task_works_again_through_transformers_pipeline(tiny):
     from transformers import AutoModelForQuestionAnswering, pipeline, pipelines
 
-    from tasks.question_answering import pipeline_class
+    from runtime.pipelines.question_answering import pipeline_class
 
     register_removed("question-answering", pipeline_class(), AutoModelForQuestionAnswering)
     register_removed("question-answering", pipeline_class(), AutoModelForQuestionAnswering)  # twice is harmless

@@ -124,14 +124,18 @@ def test_srt_and_vtt_are_well_formed():
     assert vtt.startswith("WEBVTT\n\n00:00:00.000 --> 00:00:01.500\nhello\n")
 
 
-def test_present_returns_transcript_table_files_and_notes(tmp_path):
+def test_present_returns_transcript_table_files_and_notes_and_writes_no_file(tmp_path, monkeypatch):
     result = {"text": " hi there ", "chunks": [{"text": "hi there", "timestamp": (0.0, 1.0)}],
               "applied": {"timestamps": "segments", "model_kind": "Whisper"}, "seconds": 2.0, "notes": ["n."]}
+    import tempfile
+
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))  # where a file written anyway would land
     shown = present(result, audio="x.wav", timestamps="segments")
     assert list(shown) == ["transcript", "table", "srt", "vtt", "notes"]
     assert shown["transcript"] == "hi there" and shown["table"] == [[0.0, 1.0, "hi there"]] and shown["notes"] == "n."
-    assert parse_srt(open(shown["srt"]).read()) == [(0.0, 1.0, "hi there")]
-    assert open(shown["vtt"]).read().startswith("WEBVTT")
+    assert shown["srt"].name == "transcript.srt" and parse_srt(shown["srt"].text) == [(0.0, 1.0, "hi there")]
+    assert shown["vtt"].name == "transcript.vtt" and shown["vtt"].text.startswith("WEBVTT")
+    assert not any(tmp_path.iterdir())  # the web layer writes the files; present() wrote none
     none = present({"text": "x", "applied": {"timestamps": "none"}})
     assert (none["srt"], none["vtt"]) == (None, None)
 

@@ -154,3 +154,12 @@ def test_summarize_picks_the_top_label_and_text_and_skips_sound_and_pictures():
     assert summarize({"labels": {"a": 0.2, "b": 0.8}}) == "b (0.800)"
     assert summarize({"transcript": " transcript "}) == "transcript"
     assert summarize({"audio": (16000, np.zeros(3000, dtype=np.int16)), "text": "said"}) == "said"
+
+
+def test_a_download_is_written_by_the_web_layer_under_its_own_name():
+    from runtime.spec import Download
+    from web.tab import served
+
+    path = Path(served(Download("transcript.srt", "1\n00:00:00,000 --> 00:00:01,000\nhi\n")))
+    assert path.name == "transcript.srt" and path.read_text().endswith("hi\n")
+    assert served("plain") == "plain" and served(None) is None

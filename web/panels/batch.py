@@ -14,6 +14,7 @@ import gradio as gr
 
 from runtime import zerogpu
 from runtime.errors import UserError
+from runtime.spec import Download
 
 from ..errors import said_plainly
 from ..tab import Tab
@@ -118,8 +119,8 @@ def summarize(outputs: Mapping[str, Any]) -> str:
             cells.append(f"{label} ({value[label]:.3f})")
         elif isinstance(value, str):
             cells.append(value.strip())
-        elif value is None or hasattr(value, "size") or _holds_array(value):  # images, arrays, (rate, samples)
-            continue
+        elif value is None or hasattr(value, "size") or _holds_array(value) or isinstance(value, Download):
+            continue  # images, arrays, (rate, samples), files
         else:
             try:
                 cells.append(json.dumps(value, default=str)[:300])
