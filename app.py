@@ -99,8 +99,9 @@ def main(argv=None) -> None:
     if args.build_tiny_models:
         gc.enable()  # building models is no server start-up
         from runtime.tiny import build_all
+        from tests.tiny_models import tiny_models  # the test suite's tiny models (needs requirements-dev.txt)
 
-        path = build_all(args.build_tiny_models, REGISTRY)
+        path = build_all(args.build_tiny_models, tiny_models(REGISTRY))
         print(f"Wrote {path}. Serve it with: python app.py --config {path}")
         return
     limit_malloc_arenas()  # before any model or worker thread: far less memory growth under load (runtime/models.py)

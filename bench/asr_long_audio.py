@@ -26,7 +26,7 @@ def build(out: Path) -> dict:
     import torch
     from transformers import Wav2Vec2Config, Wav2Vec2ForCTC, Wav2Vec2Processor
 
-    from tasks.automatic_speech_recognition import build_tiny, build_tiny_whisper
+    from tests.tasks.test_automatic_speech_recognition import build_tiny, build_tiny_whisper
 
     torch.manual_seed(0)
     build_tiny(out / "ctc20")

@@ -81,10 +81,11 @@ def main(argv=None) -> None:
     args = p.parse_args(argv)
     sys.path.insert(0, str(ROOT))
     from runtime.tiny import build_all
+    from tests.tiny_models import tiny_models
     from tasks import REGISTRY
     from web.gradio_patches import PATCHES
 
-    config = build_all(Path(args.models), REGISTRY)
+    config = build_all(Path(args.models), tiny_models(REGISTRY))
     variants = ["", *PATCHES]  # "": every patch on
     results: dict[str, list[dict]] = {v: [] for v in variants}
     for r in range(args.rounds):

@@ -304,12 +304,13 @@ def main(argv=None) -> int:
     from runtime.config import Config
     from runtime.models import ModelCache
     from runtime.tiny import build_all
+    from tests.tiny_models import tiny_models
     from tasks import REGISTRY
 
     mixed = mixed_tasks(REGISTRY)
     with tempfile.TemporaryDirectory() as tmp:
         tmp = Path(tmp)
-        config_path = build_all(Path(args.tiny_dir or tmp / "tiny"), REGISTRY)
+        config_path = build_all(Path(args.tiny_dir or tmp / "tiny"), tiny_models(REGISTRY))
         config = Config.load(config_path)
         models = {task: choices[0].id for task, choices in config.models.items()}
         tabs = build_demo(config, ModelCache()).tabs  # the app's tabs, as the server builds them: widgets and names

@@ -37,7 +37,7 @@ from pathlib import Path
 import torch
 from transformers import BertConfig, BertForSequenceClassification
 from runtime.tiny import save, wordpiece_tokenizer
-from tasks import REGISTRY
+from tests.tasks.test_text_classification import TINY
 torch.manual_seed(0)
 out = Path({str(folder)!r})
 if not (out / "base" / "config.json").exists():
@@ -46,7 +46,7 @@ if not (out / "base" / "config.json").exists():
                         id2label={{0: "NEGATIVE", 1: "POSITIVE"}}, label2id={{"NEGATIVE": 0, "POSITIVE": 1}})
     save(out / "base", BertForSequenceClassification(config), tok)
 if not (out / "tiny" / "config.json").exists():
-    REGISTRY["text-classification"].tiny[0].build(out / "tiny")
+    TINY[0].build(out / "tiny")
 """
     subprocess.run([sys.executable, "-c", code], check=True, env=ENV, cwd=ROOT, capture_output=True)
     texts = [f"{i}: {WORDS[i % 6]} and {WORDS[(i // 6) % 6]}" for i in range(512)]  # distinct, ~15 tokens

@@ -74,7 +74,6 @@ class Task:
     requires: tuple[str, ...] = ()  # importable packages the task needs beyond the design card's
     own_pipeline: bool = False  # the module provides the pipeline itself (transformers 5 lacks it)
     check_architecture: bool = True  # refuse models whose architecture is not one of this task's
-    tiny: tuple[TinyModel, ...] = ()
     description: str = ""
     note: Callable[[Any, Call], str] | None = None  # (pipe, call) -> a word for the status line on how the input was read
     snippet: Callable[[Any], str] | None = None  # (SnippetContext) -> code, when runtime.snippets' generic one is wrong

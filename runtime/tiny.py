@@ -5,6 +5,8 @@ import zlib
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 
+from .spec import TinyModel
+
 CORPUS = [
     "I love this movie, it was wonderful and moving.",
     "This film was terrible, boring and far too long.",
@@ -72,26 +74,25 @@ def save(folder: Path, *parts) -> None:
         part.save_pretrained(folder)
 
 
-def build_all(out: Path, tasks: Mapping, only: Iterable[str] = ()) -> Path:
-    """Builds every task's tiny models into out/<task>/<name> and writes out/playground.json naming them."""
+def build_all(out: Path, tiny: Mapping[str, Iterable[TinyModel]]) -> Path:
+    """Builds each task's tiny models ({task name: TinyModel...}) into out/<task>/<name> and writes
+    out/playground.json naming them (a config the app serves: `python app.py --config out/playground.json`)."""
     import torch
 
     out = Path(out).resolve()
     models, failed = {}, {}
-    for task in tasks.values():
-        if only and task.name not in only:
-            continue
-        for tiny in task.tiny:
-            folder = out / task.name / tiny.name
+    for name, builders in tiny.items():
+        for model in builders:
+            folder = out / name / model.name
             try:
                 if not (folder / ".complete").exists():
-                    torch.manual_seed(zlib.crc32(tiny.name.encode()))  # the same weights, whichever others are built
-                    tiny.build(folder)
+                    torch.manual_seed(zlib.crc32(model.name.encode()))  # the same weights, whichever others are built
+                    model.build(folder)
                     (folder / ".complete").touch()
             except Exception as error:  # one task's builder must not stop the others
-                failed[f"{task.name}/{tiny.name}"] = f"{type(error).__name__}: {error}"
+                failed[f"{name}/{model.name}"] = f"{type(error).__name__}: {error}"
                 continue
-            models.setdefault(task.name, []).append({"id": str(folder), "label": f"{tiny.name} (random weights)"})
+            models.setdefault(name, []).append({"id": str(folder), "label": f"{model.name} (random weights)"})
     config = out / "playground.json"
     config.write_text(json.dumps({"models": models, "failed": failed}, indent=2))
     return config

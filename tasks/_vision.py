@@ -1,39 +1,66 @@
-"""What the vision tabs share: the image input, boxes and masks drawn over the picture in a colour per label."""
+"""What the vision tabs share: the image input, boxes and masks drawn over the picture in a colour per label.
 
-import gradio as gr
+Importing it imports no gradio: the widget builders import it when called, and `ImageInput` (a gr.Image subclass)
+is made on first use (`from tasks._vision import ImageInput` inside a widget builder)."""
+
+from __future__ import annotations
+
+import functools
+from typing import TYPE_CHECKING
+
 import numpy as np
 
 from runtime.errors import UserError
+
+if TYPE_CHECKING:
+    import gradio as gr
 
 EXAMPLES = ("assets/chelsea.jpg", "assets/coffee.jpg", "assets/astronaut.jpg", "assets/rocket.jpg")
 MASK_OPACITY = 0.6  # the photo shows through the masks
 BOX_COLUMNS = ["label", "score", "xmin", "ymin", "xmax", "ymax"]
 
 
-class ImageInput(gr.Image):
-    """gr.Image that hands every uploaded file to the task as is: runtime.media.load_image then converts it (EXIF,
-    colour mode, size) or says plainly what is wrong with it — gr.Image alone fails on a non-image with a generic
-    error before the task sees it."""
+@functools.cache
+def image_input_class() -> type[gr.Image]:
+    """The ImageInput class, made (and gradio imported) on first use."""
+    import gradio as gr
 
-    is_template = True  # the browser shows it as a plain gr.Image
+    class ImageInput(gr.Image):
+        """gr.Image that hands every uploaded file to the task as is: runtime.media.load_image then converts it
+        (EXIF, colour mode, size) or says plainly what is wrong with it — gr.Image alone fails on a non-image with
+        a generic error before the task sees it."""
 
-    def preprocess(self, payload):
-        try:
-            return super().preprocess(payload)
-        except (OSError, ValueError, SyntaxError):  # PIL could not open it: load_image gives the message
-            return str(payload.path) if payload is not None and payload.path else None
+        is_template = True  # the browser shows it as a plain gr.Image
+
+        def preprocess(self, payload):
+            try:
+                return super().preprocess(payload)
+            except (OSError, ValueError, SyntaxError):  # PIL could not open it: load_image gives the message
+                return str(payload.path) if payload is not None and payload.path else None
+
+    return ImageInput
+
+
+def __getattr__(name: str):
+    if name == "ImageInput":  # made lazily, so that importing this module imports no gradio
+        return image_input_class()
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 def image_input(task: str, label: str = "Image") -> gr.Image:
-    return ImageInput(label=label, type="filepath", image_mode=None, sources=["upload", "webcam", "clipboard"],
-                      elem_id=f"{task}-image")
+    return image_input_class()(label=label, type="filepath", image_mode=None,
+                               sources=["upload", "webcam", "clipboard"], elem_id=f"{task}-image")
 
 
 def annotated_output(task: str, label: str) -> gr.AnnotatedImage:
+    import gradio as gr
+
     return gr.AnnotatedImage(label=label, show_legend=True, elem_id=f"{task}-annotated")
 
 
 def table_output(task: str, label: str, headers: list[str]) -> gr.Dataframe:
+    import gradio as gr
+
     return gr.Dataframe(headers=headers, label=label, interactive=False, elem_id=f"{task}-table")
 
 

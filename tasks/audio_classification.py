@@ -2,17 +2,15 @@
 
 import weakref
 
-import gradio as gr
 import numpy as np
 
 from runtime.media import load_audio, resample
-from runtime.spec import Call, Limits, Task, TinyModel
-from runtime.tiny import save
-
-LABELS = ("speech", "music", "dog bark", "siren", "silence")
+from runtime.spec import Call, Limits, Task
 
 
 def inputs():
+    import gradio as gr
+
     return {
         "audio": gr.Audio(
             label="Audio", type="filepath", sources=["microphone", "upload"], elem_id="audio-classification-audio",
@@ -21,10 +19,14 @@ def inputs():
 
 
 def params():
+    import gradio as gr
+
     return {"top_k": gr.Slider(1, 20, value=5, step=1, label="Top k labels", elem_id="audio-classification-top-k")}
 
 
 def outputs():
+    import gradio as gr
+
     return {"labels": gr.Label(label="Labels", elem_id="audio-classification-labels")}
 
 
@@ -61,18 +63,6 @@ def present(result, **_):
     return {"labels": {row["label"]: row["score"] for row in result}}
 
 
-def build_tiny(folder):
-    from transformers import Wav2Vec2Config, Wav2Vec2FeatureExtractor, Wav2Vec2ForSequenceClassification
-
-    config = Wav2Vec2Config(
-        hidden_size=32, num_hidden_layers=2, num_attention_heads=2, intermediate_size=37, conv_dim=(16, 16),
-        conv_stride=(5, 4), conv_kernel=(10, 4), num_conv_pos_embeddings=16, num_conv_pos_embedding_groups=2,
-        classifier_proj_size=16, id2label=dict(enumerate(LABELS)), label2id={l: i for i, l in enumerate(LABELS)},
-    )
-    extractor = Wav2Vec2FeatureExtractor(sampling_rate=16000, do_normalize=True, return_attention_mask=False)
-    save(folder, Wav2Vec2ForSequenceClassification(config), extractor)
-
-
 TASK = Task(
     name="audio-classification",
     title="Audio classification",
@@ -91,6 +81,5 @@ TASK = Task(
     batchable=True,
     batch_group=batch_group,
     examples=({"audio": "assets/chirp.wav"}, {"audio": "assets/speech_short.wav"}),
-    tiny=(TinyModel("tiny-wav2vec2-classifier", build_tiny),),
     description="AudioSet, keyword and emotion classifiers: what kind of sound this is, with scores.",
 )

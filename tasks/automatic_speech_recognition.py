@@ -1,26 +1,22 @@
 """Speech recognition: audio from the microphone or a file in, its transcript with timestamps and subtitles out."""
 
-
-import gradio as gr
-
 from runtime.errors import UserError
 from runtime.media import load_audio, resample
-from runtime.spec import Call, Download, Limits, Task, TinyModel
-from runtime.tiny import save
+from runtime.spec import Call, Download, Limits, Task
 
-CHARACTERS = list("abcdefghijklmnopqrstuvwxyz'")
 TIMESTAMPS = ("none", "segments", "words")
 LANGUAGES = (  # (label, Whisper language code); "" lets Whisper detect it
     ("Detect automatically", ""), ("English", "en"), ("French", "fr"), ("German", "de"), ("Spanish", "es"),
     ("Italian", "it"), ("Portuguese", "pt"), ("Dutch", "nl"), ("Polish", "pl"), ("Russian", "ru"),
     ("Chinese", "zh"), ("Japanese", "ja"), ("Korean", "ko"), ("Arabic", "ar"), ("Hindi", "hi"), ("Turkish", "tr"),
 )
-WHISPER_LANGUAGES = ("en", "fr", "de", "es")  # the tiny test Whisper's languages
 SEGMENT_GAP_S = 0.8  # CTC models give words only: a pause this long starts a new subtitle segment
 SEGMENT_MAX_S = 8.0
 
 
 def inputs():
+    import gradio as gr
+
     return {
         "audio": gr.Audio(
             label="Audio", type="filepath", sources=["microphone", "upload"],
@@ -30,6 +26,8 @@ def inputs():
 
 
 def params():
+    import gradio as gr
+
     return {
         "timestamps": gr.Radio(
             list(TIMESTAMPS), value="segments", label="Timestamps", elem_id="automatic-speech-recognition-timestamps",
@@ -55,6 +53,8 @@ def params():
 
 
 def outputs():
+    import gradio as gr
+
     return {
         "transcript": gr.Textbox(label="Transcript", lines=6, buttons=["copy"],
                                  elem_id="automatic-speech-recognition-text"),
@@ -215,83 +215,6 @@ def to_vtt(rows) -> str:
     return f"WEBVTT\n\n{cues}"
 
 
-def build_tiny(folder):
-    import json
-
-    import torch
-    from transformers import (
-        Wav2Vec2Config,
-        Wav2Vec2CTCTokenizer,
-        Wav2Vec2FeatureExtractor,
-        Wav2Vec2ForCTC,
-        Wav2Vec2Processor,
-    )
-
-    folder.mkdir(parents=True, exist_ok=True)
-    vocab = {token: i for i, token in enumerate(["<pad>", "<unk>", "|", *CHARACTERS])}
-    (folder / "vocab.json").write_text(json.dumps(vocab))
-    tokenizer = Wav2Vec2CTCTokenizer(str(folder / "vocab.json"), word_delimiter_token="|")
-    extractor = Wav2Vec2FeatureExtractor(sampling_rate=16000, do_normalize=True, return_attention_mask=False)
-    config = Wav2Vec2Config(
-        vocab_size=len(vocab), hidden_size=32, num_hidden_layers=2, num_attention_heads=2, intermediate_size=37,
-        conv_dim=(16, 16), conv_stride=(5, 4), conv_kernel=(10, 4), num_conv_pos_embeddings=16,
-        num_conv_pos_embedding_groups=2, pad_token_id=0, ctc_loss_reduction="mean",
-    )
-    torch.manual_seed(5)  # the same weights whatever was built before: the format tests compare transcripts
-    save(folder, Wav2Vec2ForCTC(config), Wav2Vec2Processor(feature_extractor=extractor, tokenizer=tokenizer))
-
-
-def build_tiny_whisper(folder):
-    """A 1+1-layer Whisper with a BPE tokenizer trained here, its special and timestamp tokens, and a generation config."""
-    import json
-
-    from tokenizers import AddedToken, Tokenizer, models, pre_tokenizers, trainers
-    from transformers import (
-        GenerationConfig,
-        WhisperConfig,
-        WhisperFeatureExtractor,
-        WhisperForConditionalGeneration,
-        WhisperProcessor,
-        WhisperTokenizer,
-    )
-
-    from runtime.tiny import CORPUS
-
-    bpe = Tokenizer(models.BPE())
-    bpe.pre_tokenizer = pre_tokenizers.ByteLevel(add_prefix_space=False)
-    bpe.train_from_iterator(CORPUS, trainers.BpeTrainer(
-        vocab_size=300, special_tokens=["<|endoftext|>"], initial_alphabet=pre_tokenizers.ByteLevel.alphabet()))
-    trained = json.loads(bpe.to_str())["model"]
-    merges = [tuple(m) if isinstance(m, list) else tuple(m.split(" ")) for m in trained["merges"]]
-    tokenizer = WhisperTokenizer(vocab=trained["vocab"], merges=merges, model_max_length=448)
-    languages = [f"<|{code}|>" for code in WHISPER_LANGUAGES]
-    tokenizer.add_special_tokens({"additional_special_tokens": [
-        "<|startoftranscript|>", *languages, "<|translate|>", "<|transcribe|>", "<|startoflm|>", "<|startofprev|>",
-        "<|nospeech|>", "<|notimestamps|>",
-    ]})
-    # timestamp tokens come right after the last special token and are not special themselves (as in Whisper)
-    tokenizer.add_tokens([AddedToken(f"<|{i * 0.02:.2f}|>", normalized=False, special=False) for i in range(1501)])
-    ids = tokenizer.convert_tokens_to_ids
-    eos, start = ids("<|endoftext|>"), ids("<|startoftranscript|>")
-    config = WhisperConfig(
-        vocab_size=len(tokenizer), d_model=32, encoder_layers=1, decoder_layers=1, encoder_attention_heads=2,
-        decoder_attention_heads=2, encoder_ffn_dim=37, decoder_ffn_dim=37, num_mel_bins=80, max_source_positions=1500,
-        max_target_positions=64, pad_token_id=eos, bos_token_id=eos, eos_token_id=eos, decoder_start_token_id=start,
-        begin_suppress_tokens=None, suppress_tokens=None,
-    )
-    model = WhisperForConditionalGeneration(config)
-    model.generation_config = GenerationConfig(
-        max_new_tokens=8,  # random weights never say end-of-text: keep generation short
-        decoder_start_token_id=start, bos_token_id=eos, eos_token_id=eos, pad_token_id=eos,
-        no_timestamps_token_id=ids("<|notimestamps|>"), prev_sot_token_id=ids("<|startofprev|>"), is_multilingual=True,
-        lang_to_id={token: ids(token) for token in languages},
-        task_to_id={"transcribe": ids("<|transcribe|>"), "translate": ids("<|translate|>")},
-        max_initial_timestamp_index=50, alignment_heads=[[0, 0], [0, 1]], begin_suppress_tokens=[eos],
-        suppress_tokens=[], return_timestamps=False,
-    )
-    save(folder, model, WhisperProcessor(feature_extractor=WhisperFeatureExtractor(feature_size=80), tokenizer=tokenizer))
-
-
 TASK = Task(
     name="automatic-speech-recognition",
     title="Speech recognition",
@@ -304,7 +227,6 @@ TASK = Task(
     present=present,
     run=run,
     examples=({"audio": "assets/speech_short.wav"}, {"audio": "assets/speech_long.ogg"}),
-    tiny=(TinyModel("tiny-wav2vec2-ctc", build_tiny), TinyModel("tiny-whisper", build_tiny_whisper)),
     description=(
         "Whisper and wav2vec2-class recognisers: what was said, when, as a table and as SRT/VTT subtitles. "
         "Long audio is cut into overlapping chunks. Language and translate apply to Whisper models only."

@@ -2,11 +2,8 @@
 
 import numpy as np
 
-import gradio as gr
-
 from runtime.media import load_image
-from runtime.spec import Call, Limits, Task, TinyModel
-from runtime.tiny import save
+from runtime.spec import Call, Limits, Task
 
 from ._vision import EXAMPLES, image_input, with_input
 
@@ -20,6 +17,8 @@ def inputs():
 
 
 def outputs():
+    import gradio as gr
+
     return {"depth_map": gr.Image(label="Depth map (bright = near for relative-depth models)", type="pil",
                                   format="png", elem_id="depth-estimation-depth")}
 
@@ -56,18 +55,6 @@ def present(result, **_):
     return {"depth_map": colourise(depth_array(result))}
 
 
-def build_tiny_dpt(folder):
-    from transformers import DPTConfig, DPTForDepthEstimation, DPTImageProcessor
-
-    config = DPTConfig(
-        image_size=32, patch_size=8, hidden_size=32, num_hidden_layers=4, num_attention_heads=2,
-        intermediate_size=37, backbone_out_indices=[0, 1, 2, 3], neck_hidden_sizes=[8, 8, 16, 16],
-        fusion_hidden_size=16, head_hidden_size=8,
-    )
-    processor = DPTImageProcessor(size={"height": 32, "width": 32})
-    save(folder, DPTForDepthEstimation(config), processor)
-
-
 TASK = Task(
     name="depth-estimation",
     title="Depth estimation",
@@ -79,6 +66,5 @@ TASK = Task(
     present=present,
     run=run,
     examples=tuple({"image": path} for path in EXAMPLES),
-    tiny=(TinyModel("tiny-dpt", build_tiny_dpt),),
     description="Depth Anything and DPT: how near each part of the picture is. The raw depth range is in the JSON.",
 )

@@ -2,12 +2,9 @@
 
 import shutil
 
-import gradio as gr
-
 from runtime.errors import UserError
 from runtime.media import load_image
-from runtime.spec import Call, Limits, Task, TinyModel
-from runtime.tiny import save, wordpiece_tokenizer
+from runtime.spec import Call, Limits, Task
 
 LANGUAGES = (  # tesseract language codes; each needs the Debian package tesseract-ocr-<code> (English ships with it)
     ("English", "eng"), ("German", "deu"), ("French", "fra"), ("Spanish", "spa"), ("Italian", "ita"),
@@ -22,6 +19,8 @@ INSTALL_TESSERACT = (
 
 
 def inputs():
+    import gradio as gr
+
     return {
         "image": gr.Image(
             label="Document", type="filepath", sources=["upload", "webcam", "clipboard"],
@@ -34,6 +33,8 @@ def inputs():
 
 
 def params():
+    import gradio as gr
+
     return {
         "top_k": gr.Slider(1, 10, value=3, step=1, label="Answers", elem_id="document-question-answering-top-k"),
         "lang": gr.Dropdown(
@@ -44,6 +45,8 @@ def params():
 
 
 def outputs():
+    import gradio as gr
+
     return {
         "answers": gr.Label(label="Answers", elem_id="document-question-answering-answers"),
         "page": gr.AnnotatedImage(
@@ -130,17 +133,6 @@ def outline(boxes, size, border: int = 2):
     return mask
 
 
-def build_tiny(folder):
-    from transformers import LayoutLMConfig, LayoutLMForQuestionAnswering
-
-    tokenizer = wordpiece_tokenizer(model_max_length=128)  # without it, long pages overflow the positions
-    config = LayoutLMConfig(
-        vocab_size=tokenizer.vocab_size, hidden_size=32, num_hidden_layers=2, num_attention_heads=2,
-        intermediate_size=37, max_position_embeddings=128, max_2d_position_embeddings=1024,
-    )
-    save(folder, LayoutLMForQuestionAnswering(config), tokenizer)
-
-
 TASK = Task(
     name="document-question-answering",
     title="Document question answering",
@@ -161,7 +153,6 @@ TASK = Task(
         {"image": "assets/invoice.png", "question": "What is the total due?"},
         {"image": "assets/receipt.png", "question": "What is the total?"},
     ),
-    tiny=(TinyModel("tiny-layoutlm", build_tiny),),
     description=(
         "LayoutLM-class models read the page's words (Tesseract OCR) and point at the answer; "
         "Donut reads the image itself, without OCR."

@@ -1,16 +1,15 @@
 """Sentence similarity from feature extraction: embeds sentences and compares every pair by cosine similarity."""
 
-import gradio as gr
-
 from runtime.errors import UserError
-from runtime.spec import Call, Task, TinyModel
-from runtime.tiny import save, wordpiece_tokenizer
-from tasks._text import bert_config, lines
+from runtime.spec import Call, Task
+from tasks._text import lines
 
 MAX_SENTENCES = 32
 
 
 def inputs():
+    import gradio as gr
+
     return {
         "text": gr.Textbox(label="Sentences, one per line", lines=6, elem_id="feature-extraction-sentences",
                            placeholder="A cat sits on the mat.\nA kitten rests on a rug.\nThe stock market fell today."),
@@ -18,6 +17,8 @@ def inputs():
 
 
 def outputs():
+    import gradio as gr
+
     return {
         "info": gr.Markdown(elem_id="feature-extraction-info"),
         "similarity": gr.Dataframe(label="Cosine similarity (1 = same meaning direction, 0 = unrelated)",
@@ -58,13 +59,6 @@ def present(result, text, **_):
     return {"info": info, "similarity": table}
 
 
-def build_tiny(folder):
-    from transformers import BertModel
-
-    tokenizer = wordpiece_tokenizer()
-    save(folder, BertModel(bert_config(tokenizer), add_pooling_layer=False), tokenizer)
-
-
 TASK = Task(
     name="feature-extraction",
     title="Sentence similarity",
@@ -84,6 +78,5 @@ TASK = Task(
     ),
     batchable=True,
     offers_batch=False,  # its one input is several sentences compared with each other: a line alone is no input
-    tiny=(TinyModel("tiny-bert-embeddings", build_tiny),),
     description="Feature extraction: each sentence becomes a vector; close meanings point the same way.",
 )

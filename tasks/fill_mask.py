@@ -1,14 +1,12 @@
 """Fill-mask: a masked language model guesses the hidden word in a sentence."""
 
-import gradio as gr
-
 from runtime.errors import UserError
-from runtime.spec import Call, Task, TinyModel
-from runtime.tiny import save, wordpiece_tokenizer
-from tasks._text import bert_config
+from runtime.spec import Call, Task
 
 
 def inputs():
+    import gradio as gr
+
     return {
         "text": gr.Textbox(label="Sentence with a mask token", lines=3, elem_id="fill-mask-text",
                            placeholder="Paris is the [MASK] of France.",
@@ -18,10 +16,14 @@ def inputs():
 
 
 def params():
+    import gradio as gr
+
     return {"top_k": gr.Slider(1, 20, value=5, step=1, label="Top k guesses", elem_id="fill-mask-top-k")}
 
 
 def outputs():
+    import gradio as gr
+
     return {
         "mask_token": gr.Markdown(elem_id="fill-mask-info"),
         "guesses": gr.Label(label="Guesses", elem_id="fill-mask-guesses"),
@@ -62,13 +64,6 @@ def present(result, **_):
     return {"mask_token": f"This model's mask token is `{result['mask_token']}`.", "guesses": labels, "sentences": table}
 
 
-def build_tiny(folder):
-    from transformers import BertForMaskedLM
-
-    tokenizer = wordpiece_tokenizer()
-    save(folder, BertForMaskedLM(bert_config(tokenizer)), tokenizer)
-
-
 TASK = Task(
     name="fill-mask",
     title="Fill mask",
@@ -85,6 +80,5 @@ TASK = Task(
         {"text": "The quick brown fox jumps over the lazy [MASK]."},
     ),
     batchable=True,
-    tiny=(TinyModel("tiny-bert-mlm", build_tiny),),
     description="Guess a hidden word. Each model has its own mask token ([MASK] for BERT, <mask> for RoBERTa).",
 )

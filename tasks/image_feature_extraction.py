@@ -4,12 +4,9 @@ import os
 
 import numpy as np
 
-import gradio as gr
-
 from runtime.errors import UserError
 from runtime.media import load_image
-from runtime.spec import Call, Limits, Task, TinyModel
-from runtime.tiny import save
+from runtime.spec import Call, Limits, Task
 
 from ._vision import with_input
 
@@ -17,11 +14,15 @@ MAX_IMAGES = 8
 
 
 def inputs():
+    import gradio as gr
+
     return {"images": gr.File(label="Images (two or more)", file_count="multiple", file_types=["image"],
                               type="filepath", elem_id="image-feature-extraction-images")}
 
 
 def outputs():
+    import gradio as gr
+
     return {
         "gallery": gr.Gallery(label="Compared", columns=4, height=200, elem_id="image-feature-extraction-gallery"),
         "similarity": gr.Dataframe(label="Cosine similarity (1 = the model sees them as the same)", interactive=False,
@@ -72,14 +73,6 @@ def present(result, images, **_):
     return {"gallery": [(image, label) for image, label in zip(result["input"], labels)], "similarity": table}
 
 
-def build_tiny_vit(folder):
-    from transformers import ViTConfig, ViTImageProcessor, ViTModel
-
-    config = ViTConfig(image_size=32, patch_size=8, hidden_size=32, num_hidden_layers=2, num_attention_heads=2,
-                       intermediate_size=37)
-    save(folder, ViTModel(config), ViTImageProcessor(size={"height": 32, "width": 32}))
-
-
 TASK = Task(
     name="image-feature-extraction",
     title="Image similarity",
@@ -94,6 +87,5 @@ TASK = Task(
         {"images": ["assets/chelsea.jpg", "assets/coffee.jpg", "assets/rocket.jpg"]},
         {"images": ["assets/astronaut.jpg", "assets/rocket.jpg"]},
     ),
-    tiny=(TinyModel("tiny-vit-features", build_tiny_vit),),
     description="DINOv2 and ViT image features: how alike each pair of pictures is, as a cosine similarity matrix.",
 )

@@ -1,18 +1,15 @@
 """Image segmentation: a photo in, its regions (semantic, instance or panoptic) overlaid as labelled masks."""
 
-import gradio as gr
 import numpy as np
 
 from runtime.errors import UserError
 from runtime.media import load_image
-from runtime.spec import Call, Limits, Task, TinyModel
-from runtime.tiny import save
+from runtime.spec import Call, Limits, Task
 
 from ._vision import (
     EXAMPLES, annotated, annotated_output, distinct, image_input, mask_array, table_output, with_input,
 )
 
-LABELS = ("background", "cat", "person", "sky", "cup")
 SUBTASKS = ("auto", "semantic", "instance", "panoptic")
 COLUMNS = ["label", "score", "area %"]
 
@@ -22,6 +19,8 @@ def inputs():
 
 
 def params():
+    import gradio as gr
+
     return {
         "subtask": gr.Radio(list(SUBTASKS), value="auto", label="Kind of segmentation",
                             info="auto: panoptic, else instance, else semantic — whichever the model does",
@@ -75,18 +74,6 @@ def present(result, **_):
     return {"image": annotated(image, masks), "table": pd.DataFrame(rows, columns=COLUMNS)}
 
 
-def build_tiny_segformer(folder):
-    from transformers import SegformerConfig, SegformerForSemanticSegmentation, SegformerImageProcessor
-
-    config = SegformerConfig(
-        num_encoder_blocks=2, depths=[1, 1], sr_ratios=[2, 1], hidden_sizes=[16, 32], patch_sizes=[7, 3],
-        strides=[4, 2], num_attention_heads=[1, 2], mlp_ratios=[2, 2], decoder_hidden_size=32,
-        id2label=dict(enumerate(LABELS)), label2id={label: i for i, label in enumerate(LABELS)},
-    )
-    processor = SegformerImageProcessor(size={"height": 64, "width": 64})
-    save(folder, SegformerForSemanticSegmentation(config), processor)
-
-
 TASK = Task(
     name="image-segmentation",
     title="Image segmentation",
@@ -104,6 +91,5 @@ TASK = Task(
     run=run,
     examples=tuple({"image": path} for path in EXAMPLES),
     batchable=True,
-    tiny=(TinyModel("tiny-segformer", build_tiny_segformer),),
     description="SegFormer (semantic) and Mask2Former (instance, panoptic): every region of the picture, labelled.",
 )

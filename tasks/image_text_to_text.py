@@ -2,24 +2,16 @@
 
 import contextlib
 
-import gradio as gr
-
 from runtime.errors import UserError
 from runtime.media import load_image
-from runtime.spec import Call, Limits, Task, TinyModel
-from runtime.tiny import bpe_tokenizer, save
+from runtime.spec import Call, Limits, Task
 
 IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".webp", ".gif", ".bmp", ".tif", ".tiff")
-TINY_CHAT_TEMPLATE = (  # ChatML with an <image> placeholder per image block, as LLaVA-style processors expect
-    "{% for message in messages %}<|im_start|>{{ message['role'] }}\n"
-    "{% if message['content'] is string %}{{ message['content'] }}"
-    "{% else %}{% for part in message['content'] %}{% if part['type'] == 'image' %}<image>"
-    "{% elif part['type'] == 'text' %}{{ part['text'] }}{% endif %}{% endfor %}{% endif %}<|im_end|>\n{% endfor %}"
-    "{% if add_generation_prompt %}<|im_start|>assistant\n{% endif %}"
-)
 
 
 def inputs():
+    import gradio as gr
+
     return {
         "message": gr.MultimodalTextbox(
             label="Message", file_types=["image"], file_count="multiple", sources=["upload"],
@@ -29,6 +21,8 @@ def inputs():
 
 
 def params():
+    import gradio as gr
+
     return {
         "max_new_tokens": gr.Slider(1, 1024, value=128, step=1, label="Max new tokens",
                                     elem_id="image-text-to-text-max-new-tokens"),
@@ -94,46 +88,6 @@ def present(result, message, history=None, **_):
     return {"history": [*(history or []), {"role": "user", "content": question}, {"role": "assistant", "content": answer}]}
 
 
-def build_tiny(folder):
-    """A tiny LLaVA: CLIP vision tower (32 px, 8 px patches) + 2-layer Llama, with a chat template and <image>."""
-    from transformers import (
-        CLIPImageProcessor,
-        CLIPVisionConfig,
-        GenerationConfig,
-        LlamaConfig,
-        LlavaConfig,
-        LlavaForConditionalGeneration,
-        LlavaProcessor,
-    )
-
-    tokenizer = bpe_tokenizer(model_max_length=2048)
-    tokenizer.add_tokens(["<image>", "<|im_start|>", "<|im_end|>"], special_tokens=True)
-    vision = CLIPVisionConfig(
-        hidden_size=32, intermediate_size=37, num_hidden_layers=2, num_attention_heads=2, image_size=32, patch_size=8,
-    )
-    text = LlamaConfig(
-        vocab_size=len(tokenizer), hidden_size=32, intermediate_size=37, num_hidden_layers=2, num_attention_heads=2,
-        num_key_value_heads=2, max_position_embeddings=2048, bos_token_id=tokenizer.bos_token_id,
-        eos_token_id=tokenizer.eos_token_id, pad_token_id=tokenizer.pad_token_id,
-    )
-    config = LlavaConfig(
-        vision_config=vision, text_config=text, image_token_index=tokenizer.convert_tokens_to_ids("<image>"),
-        vision_feature_select_strategy="default", vision_feature_layer=-1,
-    )
-    model = LlavaForConditionalGeneration(config)
-    model.generation_config = GenerationConfig(
-        bos_token_id=tokenizer.bos_token_id, eos_token_id=tokenizer.eos_token_id, pad_token_id=tokenizer.pad_token_id,
-        max_new_tokens=20,
-    )
-    images = CLIPImageProcessor(size={"shortest_edge": 32}, crop_size={"height": 32, "width": 32})
-    processor = LlavaProcessor(
-        image_processor=images, tokenizer=tokenizer, patch_size=8, vision_feature_select_strategy="default",
-        num_additional_image_tokens=1,  # the CLS token, which "default" then drops again
-        chat_template=TINY_CHAT_TEMPLATE,
-    )
-    save(folder, model, processor)
-
-
 TASK = Task(
     name="image-text-to-text",
     title="Image chat",
@@ -155,7 +109,6 @@ TASK = Task(
         {"message": {"text": "What is in this picture?", "files": ["assets/chelsea.jpg"]}},
         {"message": {"text": "Describe this photo in one sentence.", "files": ["assets/astronaut.jpg"]}},
     ),
-    tiny=(TinyModel("tiny-llava", build_tiny),),
     description=(
         "Vision-language chat models: add images to the conversation and ask about them; the answer streams in."
     ),

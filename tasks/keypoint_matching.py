@@ -2,19 +2,18 @@
 
 import numpy as np
 
-import gradio as gr
-
 from runtime.media import load_image
-from runtime.spec import Call, Limits, Task, TinyModel
-from runtime.tiny import save
+from runtime.spec import Call, Limits, Task
 
-from ._vision import ImageInput, table_output, with_input
+from ._vision import with_input
 
 COLUMNS = ["score", "x (first)", "y (first)", "x (second)", "y (second)"]
 MAX_LINES = 200  # more lines hide the pictures
 
 
 def inputs():
+    from ._vision import ImageInput  # a gr.Image
+
     return {
         "first": ImageInput(label="First image", type="filepath", image_mode=None,
                             sources=["upload", "webcam", "clipboard"], elem_id="keypoint-matching-image"),
@@ -24,12 +23,18 @@ def inputs():
 
 
 def params():
+    import gradio as gr
+
     return {"threshold": gr.Slider(0.0, 1.0, value=0.2, step=0.01, label="Match score threshold",
                                    info="Matches the model is less sure of are hidden",
                                    elem_id="keypoint-matching-threshold")}
 
 
 def outputs():
+    import gradio as gr
+
+    from ._vision import table_output
+
     return {"image": gr.Image(label="Matches", type="pil", format="jpeg", elem_id="keypoint-matching-matches"),
             "table": table_output("keypoint-matching", "Matches", COLUMNS)}
 
@@ -78,17 +83,6 @@ def present(result, **_):
     return {"image": side_by_side(first, second, matches), "table": pd.DataFrame(rows, columns=COLUMNS)}
 
 
-def build_tiny_superglue(folder):
-    from transformers import SuperGlueConfig, SuperGlueForKeypointMatching, SuperGlueImageProcessor
-
-    detector = dict(model_type="superpoint", encoder_hidden_sizes=[8, 8, 16, 16], decoder_hidden_size=16,
-                    descriptor_decoder_dim=16, keypoint_threshold=0.0, max_keypoints=32)
-    config = SuperGlueConfig(keypoint_detector_config=detector, hidden_size=16, keypoint_encoder_sizes=[8, 16],
-                             gnn_layers_types=["self", "cross"], num_attention_heads=2, sinkhorn_iterations=5)
-    processor = SuperGlueImageProcessor(size={"height": 64, "width": 64})
-    save(folder, SuperGlueForKeypointMatching(config), processor)
-
-
 TASK = Task(
     name="keypoint-matching",
     title="Keypoint matching",
@@ -104,6 +98,5 @@ TASK = Task(
         {"first": "assets/astronaut.jpg", "second": "assets/astronaut.jpg"},
         {"first": "assets/rocket.jpg", "second": "assets/astronaut.jpg"},
     ),
-    tiny=(TinyModel("tiny-superglue", build_tiny_superglue),),
     description="SuperGlue, LightGlue and EfficientLoFTR: which points of one photo are the same points in another.",
 )

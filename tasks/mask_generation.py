@@ -1,12 +1,10 @@
 """Automatic mask generation (SAM-class): a photo in, every object-like region the model finds overlaid as a mask."""
 
-import gradio as gr
 import numpy as np
 
 from runtime.errors import UserError
 from runtime.media import load_image
-from runtime.spec import Call, Limits, Task, TinyModel
-from runtime.tiny import save
+from runtime.spec import Call, Limits, Task
 
 from ._vision import EXAMPLES, annotated, annotated_output, image_input, mask_array, table_output, with_input
 
@@ -19,6 +17,8 @@ def inputs():
 
 
 def params():
+    import gradio as gr
+
     return {
         "points_per_batch": gr.Slider(8, 256, value=64, step=8, label="Points per batch",
                   info="Prompt points the model takes at once: more is faster but needs more memory",
@@ -67,19 +67,6 @@ def present(result, **_):
     return {"image": annotated(image, masks), "table": pd.DataFrame(rows, columns=COLUMNS)}
 
 
-def build_tiny_sam(folder):
-    from transformers import SamConfig, SamImageProcessor, SamModel, SamProcessor
-
-    vision = dict(hidden_size=32, output_channels=16, num_hidden_layers=2, num_attention_heads=2, image_size=64,
-                  patch_size=16, window_size=2, global_attn_indexes=[1], mlp_dim=37, num_pos_feats=8)
-    prompt = dict(hidden_size=16, image_size=64, patch_size=16, image_embedding_size=4, mask_input_channels=4)
-    decoder = dict(hidden_size=16, mlp_dim=32, num_hidden_layers=2, num_attention_heads=2, iou_head_hidden_dim=16)
-    config = SamConfig(vision_config=vision, prompt_encoder_config=prompt, mask_decoder_config=decoder)
-    processor = SamImageProcessor(size={"longest_edge": 64}, pad_size={"height": 64, "width": 64},
-                                  mask_size={"longest_edge": 16}, mask_pad_size={"height": 16, "width": 16})
-    save(folder, SamModel(config), SamProcessor(image_processor=processor))
-
-
 TASK = Task(
     name="mask-generation",
     title="Mask generation (SAM)",
@@ -93,6 +80,5 @@ TASK = Task(
     run=run,
     requires=("torchvision",),  # SAM's image processor needs it
     examples=tuple({"image": path} for path in EXAMPLES),
-    tiny=(TinyModel("tiny-sam", build_tiny_sam),),
     description="Segment Anything: every object-like region of the picture as a mask, no labels needed.",
 )

@@ -1,13 +1,10 @@
 """Extractive question answering: finds the span of a text that answers a question (transformers 5 removed it; this brings it back)."""
 
-import gradio as gr
-
 from runtime.errors import UserError
 from runtime.models import load_pipeline
 from runtime.pipelines.question_answering import pipeline_class
-from runtime.spec import Call, Task, TinyModel
-from runtime.tiny import save, wordpiece_tokenizer
-from tasks._text import bert_config, highlight
+from runtime.spec import Call, Task
+from tasks._text import highlight
 
 MAX_CONTEXT_CHARS = 50_000
 MAX_QUESTION_CHARS = 1_000  # the question must fit the window beside a piece of the context
@@ -23,6 +20,8 @@ def load(task, choice, placement):
 
 
 def inputs():
+    import gradio as gr
+
     return {
         "context": gr.Textbox(label="Context", lines=8, placeholder="Paste a text that holds the answer…",
                               elem_id="question-answering-context"),
@@ -32,6 +31,8 @@ def inputs():
 
 
 def params():
+    import gradio as gr
+
     return {
         "max_answer_len": gr.Slider(1, 100, value=30, step=1, label="Longest answer (tokens)",
                                     elem_id="question-answering-max-answer"),
@@ -42,6 +43,8 @@ def params():
 
 
 def outputs():
+    import gradio as gr
+
     return {
         "highlight": gr.HighlightedText(label="Answer in the context", show_legend=False,
                                         elem_id="question-answering-highlight"),
@@ -67,13 +70,6 @@ def present(result, context, **_):
     return {"highlight": highlight(context, [(result["start"], result["end"], "answer")]), "answer": answer}
 
 
-def build_tiny(folder):
-    from transformers import BertForQuestionAnswering
-
-    tokenizer = wordpiece_tokenizer(model_max_length=64)  # short window: long contexts need several
-    save(folder, BertForQuestionAnswering(bert_config(tokenizer)), tokenizer)
-
-
 TASK = Task(
     name="question-answering",
     title="Question answering",
@@ -92,6 +88,5 @@ TASK = Task(
          "question": "What do pipelines make easy?"},
     ),
     own_pipeline=True,
-    tiny=(TinyModel("tiny-bert-qa", build_tiny),),
     description="Extractive QA: the answer is a span copied from your text, highlighted where it was found.",
 )

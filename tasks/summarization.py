@@ -1,10 +1,7 @@
 """Summarization: a long text in, a short one out, by an encoder-decoder (BART, T5) or a chat model."""
 
-import gradio as gr
-
 from runtime.errors import UserError
-from runtime.spec import Call, Task, TinyModel
-from runtime.tiny import bpe_tokenizer, causal_lm, save
+from runtime.spec import Call, Task
 from tasks import _seq2seq
 
 MAX_CHARS = 20_000
@@ -12,11 +9,15 @@ INSTRUCTION = "Summarize the following text in a few sentences. Reply with the s
 
 
 def inputs():
+    import gradio as gr
+
     return {"text": gr.Textbox(label="Text to summarize", lines=10, placeholder="Paste an article…",
                                elem_id="summarization-text")}
 
 
 def params():
+    import gradio as gr
+
     return {
         "max_new_tokens": gr.Slider(8, 512, value=120, step=8, label="Longest summary (new tokens)",
                                     elem_id="summarization-max-new-tokens"),
@@ -28,6 +29,8 @@ def params():
 
 
 def outputs():
+    import gradio as gr
+
     return {"summary": gr.Textbox(label="Summary", lines=6, buttons=["copy"], elem_id="summarization-summary"),
             "mode": gr.Markdown(elem_id="summarization-mode")}
 
@@ -52,21 +55,6 @@ def present(result, **_):
     return {"summary": result["summary_text"], "mode": f"Answered by {_seq2seq.MODES[result['mode']]}."}
 
 
-def build_bart(folder):
-    from transformers import BartConfig, BartForConditionalGeneration, GenerationConfig
-
-    tokenizer = bpe_tokenizer(model_max_length=256)
-    special = {"bos_token_id": tokenizer.bos_token_id, "eos_token_id": tokenizer.eos_token_id,
-               "pad_token_id": tokenizer.pad_token_id, "decoder_start_token_id": tokenizer.eos_token_id}
-    config = BartConfig(
-        vocab_size=len(tokenizer), d_model=32, encoder_layers=1, decoder_layers=1, encoder_attention_heads=2,
-        decoder_attention_heads=2, encoder_ffn_dim=37, decoder_ffn_dim=37, max_position_embeddings=256, **special,
-    )
-    model = BartForConditionalGeneration(config)
-    model.generation_config = GenerationConfig(**special, max_new_tokens=20)
-    save(folder, model, tokenizer)
-
-
 TASK = Task(
     name="summarization",
     title="Summarization",
@@ -86,6 +74,5 @@ TASK = Task(
         "works offline with local model folders, which makes it suitable for live demos and air-gapped machines."
     )},),
     own_pipeline=True,
-    tiny=(TinyModel("tiny-bart", build_bart), TinyModel("tiny-gpt2-chat", causal_lm)),
     description="Summarize a text with an encoder-decoder model (BART, T5) or a chat model (asked with a prompt).",
 )

@@ -1,14 +1,10 @@
 """Table question answering: ask a question about a table you can edit; TAPAS picks cells and an aggregate."""
 
-import gradio as gr
-
 from runtime.errors import UserError
-from runtime.spec import Call, Task, TinyModel
-from runtime.tiny import save, wordpiece_tokenizer
+from runtime.spec import Call, Task
 
 MAX_CELLS = 2000  # TAPAS reads at most 512 tokens: bigger tables would be cut silently
 MAX_QUESTION_CHARS = 1_000  # the question shares those 512 tokens with the table; TAPAS' tokenizer never cuts it
-AGGREGATORS = {0: "NONE", 1: "SUM", 2: "AVERAGE", 3: "COUNT"}
 EXAMPLE = {
     "headers": ["City", "Country", "Population (millions)"],
     "data": [["Paris", "France", "2.1"], ["Berlin", "Germany", "3.6"], ["Madrid", "Spain", "3.3"], ["Rome", "Italy", "2.8"]],
@@ -16,6 +12,8 @@ EXAMPLE = {
 
 
 def inputs():
+    import gradio as gr
+
     return {
         "table": gr.Dataframe(value=EXAMPLE, label="Table (edit any cell; add rows and columns)", interactive=True,
                               type="pandas", elem_id="table-question-answering-table"),
@@ -25,6 +23,8 @@ def inputs():
 
 
 def outputs():
+    import gradio as gr
+
     return {
         "answer": gr.Textbox(label="Answer", elem_id="table-question-answering-answer"),
         "details": gr.Markdown(elem_id="table-question-answering-details"),
@@ -59,21 +59,6 @@ def present(result, **_):
     return {"answer": result["answer"], "details": details}
 
 
-def build_tiny(folder):
-    from transformers import TapasConfig, TapasForQuestionAnswering, TapasTokenizer
-
-    folder.mkdir(parents=True, exist_ok=True)
-    words = wordpiece_tokenizer().get_vocab()  # TAPAS has only a slow tokenizer, read from a vocab file
-    (folder / "vocab.txt").write_text("\n".join([*sorted(words, key=words.get), "[EMPTY]"]) + "\n")
-    tokenizer = TapasTokenizer(str(folder / "vocab.txt"), model_max_length=128)
-    config = TapasConfig(
-        vocab_size=len(tokenizer), hidden_size=32, num_hidden_layers=2, num_attention_heads=2, intermediate_size=37,
-        max_position_embeddings=128, num_aggregation_labels=len(AGGREGATORS), aggregation_labels=AGGREGATORS,
-        use_answer_as_supervision=True,  # WTQ-style head: answers may aggregate cells
-    )
-    save(folder, TapasForQuestionAnswering(config), tokenizer)
-
-
 TASK = Task(
     name="table-question-answering",
     title="Table question answering",
@@ -87,6 +72,5 @@ TASK = Task(
         {"table": EXAMPLE, "question": "Which city has the most people?"},
         {"table": EXAMPLE, "question": "What is the total population?"},
     ),
-    tiny=(TinyModel("tiny-tapas", build_tiny),),
     description="Ask about a table: TAPAS answers with cells and, when it adds or counts, the aggregator it used.",
 )

@@ -1,13 +1,12 @@
 """Sentiment and other text classification: a sentence in, labels with scores out."""
 
-import gradio as gr
-
 from runtime.errors import UserError
-from runtime.spec import Call, Task, TinyModel
-from runtime.tiny import save, wordpiece_tokenizer
+from runtime.spec import Call, Task
 
 
 def inputs():
+    import gradio as gr
+
     return {"text": gr.Textbox(label="Text", lines=4, placeholder="Type a sentence…", elem_id="text-classification-text")}
 
 
@@ -20,6 +19,8 @@ SCORES = {  # function_to_apply: how the model's logits become scores
 
 
 def params():
+    import gradio as gr
+
     return {
         "top_k": gr.Slider(0, 50, value=5, step=1, label="Top k labels (0: all)", elem_id="text-classification-top-k"),
         "scores": gr.Dropdown([(text, key) for key, text in SCORES.items()], value="default", label="Scores",
@@ -28,6 +29,8 @@ def params():
 
 
 def outputs():
+    import gradio as gr
+
     return {"labels": gr.Label(label="Labels", elem_id="text-classification-labels")}
 
 
@@ -45,18 +48,6 @@ def prepare(text, top_k=5, scores="default", limits=None):
 def present(result, **_):
     rows = result[0] if result and isinstance(result[0], list) else result
     return {"labels": {row["label"]: row["score"] for row in rows}}
-
-
-def build_tiny(folder):
-    from transformers import BertConfig, BertForSequenceClassification
-
-    tokenizer = wordpiece_tokenizer()
-    config = BertConfig(
-        vocab_size=tokenizer.vocab_size, hidden_size=32, num_hidden_layers=2, num_attention_heads=2,
-        intermediate_size=37, max_position_embeddings=128, id2label={0: "NEGATIVE", 1: "POSITIVE"},
-        label2id={"NEGATIVE": 0, "POSITIVE": 1},
-    )
-    save(folder, BertForSequenceClassification(config), tokenizer)
 
 
 TASK = Task(
@@ -78,6 +69,5 @@ TASK = Task(
         {"text": "The demo crashed twice and the support never answered."},
     ),
     batchable=True,
-    tiny=(TinyModel("tiny-bert-sentiment", build_tiny),),
     description="Sentiment and topic classifiers: which labels fit a text, with scores.",
 )

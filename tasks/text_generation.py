@@ -3,13 +3,10 @@
 import contextlib
 import time
 
-import gradio as gr
-
 from runtime.errors import UserError
-from runtime.spec import Call, Task, TinyModel
+from runtime.spec import Call, Task
 from runtime.sampling import own_generator
 from runtime.streaming import stream_text
-from runtime.tiny import causal_lm
 
 MAX_PROMPT_CHARS = 20_000
 UPDATE_SECONDS = 0.2  # at most 5 screen updates a second: each re-renders the whole reply as markdown, and at 20
@@ -22,6 +19,8 @@ MODES = {
 
 
 def inputs():
+    import gradio as gr
+
     return {
         "message": gr.Textbox(label="Message (or text to continue)", lines=3, placeholder="Write a haiku about the sea.",
                               elem_id="text-generation-message"),
@@ -31,6 +30,8 @@ def inputs():
 
 
 def params():
+    import gradio as gr
+
     return {
         "max_new_tokens": gr.Slider(1, 1024, value=128, step=1, label="Max new tokens",
                                     elem_id="text-generation-max-new-tokens"),
@@ -48,6 +49,8 @@ def params():
 
 
 def outputs():
+    import gradio as gr
+
     return {"mode": gr.Markdown(elem_id="text-generation-mode")}  # the conversation itself is the app's
 
 
@@ -137,7 +140,6 @@ TASK = Task(
         {"message": "Explain in two sentences what a tokenizer does.", "system": "You are a patient teacher."},
         {"message": "Once upon a time, in a small village by the river,", "system": ""},
     ),
-    tiny=(TinyModel("tiny-gpt2-chat", causal_lm), TinyModel("tiny-gpt2-plain", lambda folder: causal_lm(folder, chat=False))),
     description="Chat with an instruct model (system prompt + history) or let a plain model continue your text. "
                 "Answers stream token by token; **Stop** ends generation at once.",
 )

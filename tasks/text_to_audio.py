@@ -2,11 +2,8 @@
 
 import threading
 
-import gradio as gr
-
 from runtime.errors import UserError
-from runtime.spec import Call, Task, TinyModel
-from runtime.tiny import save
+from runtime.spec import Call, Task
 
 MAX_CHARACTERS = 600  # TTS models read a few sentences at a time
 GENERATIVE = ("musicgen", "musicgen_melody", "bark")  # token-by-token models that take generation parameters
@@ -15,6 +12,8 @@ VOICE_FILE = "speaker_embeddings.npy"  # optional x-vector saved next to a Speec
 
 
 def inputs():
+    import gradio as gr
+
     return {
         "text": gr.Textbox(
             label="Text", lines=3, value="Hello, and welcome to the pipeline playground.",
@@ -24,6 +23,8 @@ def inputs():
 
 
 def params():
+    import gradio as gr
+
     return {
         "max_new_tokens": gr.Slider(16, 1500, value=256, step=16, label="Length in tokens (MusicGen, Bark)",
                                     info="MusicGen makes about 50 tokens per second",
@@ -39,6 +40,8 @@ def params():
 
 
 def outputs():
+    import gradio as gr
+
     return {"audio": gr.Audio(label="Audio", type="numpy", interactive=False, buttons=["download"],
                               elem_id="text-to-audio-audio")}
 
@@ -139,91 +142,6 @@ def present(result, **_):
     return {"audio": (int(result["sampling_rate"]), (audio * 32767).astype(np.int16))}  # 16-bit PCM, as players expect
 
 
-def build_tiny_vits(folder):
-    import json
-
-    from transformers import VitsConfig, VitsModel, VitsTokenizer
-
-    folder.mkdir(parents=True, exist_ok=True)
-    characters = list("_,.!?-;:'\" abcdefghijklmnopqrstuvwxyz")
-    (folder / "vocab.json").write_text(json.dumps({c: i for i, c in enumerate(characters)}))
-    tokenizer = VitsTokenizer(str(folder / "vocab.json"), phonemize=False, add_blank=True, normalize=True)
-    config = VitsConfig(
-        vocab_size=len(characters), hidden_size=16, num_hidden_layers=1, num_attention_heads=2, window_size=2,
-        ffn_dim=16, flow_size=8, spectrogram_bins=17, upsample_initial_channel=16, upsample_rates=[4, 4],
-        upsample_kernel_sizes=[8, 8], resblock_kernel_sizes=[3], resblock_dilation_sizes=[[1, 3]],
-        prior_encoder_num_flows=1, prior_encoder_num_wavenet_layers=1, posterior_encoder_num_wavenet_layers=1,
-        duration_predictor_num_flows=1, duration_predictor_filter_channels=16, depth_separable_num_layers=1,
-        sampling_rate=16000,
-    )
-    save(folder, VitsModel(config), tokenizer)
-
-
-def build_tiny_speecht5(folder):
-    import sentencepiece
-    from transformers import (
-        SpeechT5Config,
-        SpeechT5FeatureExtractor,
-        SpeechT5ForTextToSpeech,
-        SpeechT5HifiGan,
-        SpeechT5HifiGanConfig,
-        SpeechT5Processor,
-        SpeechT5Tokenizer,
-    )
-
-    from runtime.tiny import CORPUS
-
-    folder.mkdir(parents=True, exist_ok=True)
-    sentencepiece.SentencePieceTrainer.train(
-        sentence_iterator=iter(CORPUS), model_prefix=str(folder / "spm_char"), vocab_size=80, model_type="char",
-        character_coverage=1.0, bos_id=0, pad_id=1, eos_id=2, unk_id=3, hard_vocab_limit=False, minloglevel=2,
-    )
-    tokenizer = SpeechT5Tokenizer(str(folder / "spm_char.model"))
-    config = SpeechT5Config(
-        vocab_size=len(tokenizer) + 1, hidden_size=32, encoder_layers=1, decoder_layers=1, encoder_attention_heads=2,
-        decoder_attention_heads=2, encoder_ffn_dim=37, decoder_ffn_dim=37, speech_decoder_prenet_units=32,
-        speech_decoder_postnet_units=32, speech_decoder_postnet_layers=1, speech_decoder_prenet_layers=1,
-        num_mel_bins=16, speaker_embedding_dim=8, max_speech_positions=600, max_text_positions=200,
-        conv_dim=(16,), conv_stride=(5,), conv_kernel=(10,),
-    )
-    processor = SpeechT5Processor(feature_extractor=SpeechT5FeatureExtractor(num_mel_bins=16), tokenizer=tokenizer)
-    save(folder, SpeechT5ForTextToSpeech(config), processor)
-    vocoder = SpeechT5HifiGanConfig(
-        model_in_dim=16, upsample_initial_channel=16, upsample_rates=[4, 4], upsample_kernel_sizes=[8, 8],
-        resblock_kernel_sizes=[3], resblock_dilation_sizes=[[1, 3]], sampling_rate=16000,
-    )
-    SpeechT5HifiGan(vocoder).save_pretrained(folder / "vocoder")
-
-
-def build_tiny_musicgen(folder):
-    """MusicGen: a 1-layer T5 text encoder, a small EnCodec (50 frames/s) and a 1-layer decoder over its codebooks."""
-    from transformers import EncodecConfig, MusicgenConfig, MusicgenDecoderConfig, MusicgenForConditionalGeneration, T5Config
-
-    from runtime.tiny import bpe_tokenizer
-
-    tokenizer = bpe_tokenizer(model_max_length=64)
-    text = T5Config(
-        vocab_size=len(tokenizer), d_model=32, d_kv=8, d_ff=37, num_layers=1, num_heads=2,
-        pad_token_id=tokenizer.pad_token_id, decoder_start_token_id=tokenizer.pad_token_id,
-    )
-    audio = EncodecConfig(
-        target_bandwidths=[1.5], sampling_rate=16000, audio_channels=1, hidden_size=16, num_filters=4,
-        num_residual_layers=1, upsampling_ratios=[8, 5, 4, 2], codebook_size=32, codebook_dim=16, compress=2,
-        num_lstm_layers=1,
-    )
-    decoder = MusicgenDecoderConfig(
-        vocab_size=32, hidden_size=32, num_hidden_layers=1, num_attention_heads=2, ffn_dim=37,
-        num_codebooks=audio.num_quantizers, max_position_embeddings=256, pad_token_id=32, bos_token_id=32,
-        audio_channels=1,
-    )
-    model = MusicgenForConditionalGeneration(
-        MusicgenConfig(text_encoder=text.to_dict(), audio_encoder=audio.to_dict(), decoder=decoder.to_dict())
-    )
-    model.generation_config.update(decoder_start_token_id=32, pad_token_id=32, max_new_tokens=32, do_sample=True,
-                                   guidance_scale=3.0)
-    save(folder, model, tokenizer)
-
-
 TASK = Task(
     name="text-to-audio",
     title="Text to speech and music",
@@ -240,11 +158,6 @@ TASK = Task(
     examples=(
         {"text": "Hello, and welcome to the pipeline playground."},
         {"text": "lo-fi beat with a warm piano and soft rain"},
-    ),
-    tiny=(
-        TinyModel("tiny-vits", build_tiny_vits),
-        TinyModel("tiny-speecht5", build_tiny_speecht5),
-        TinyModel("tiny-musicgen", build_tiny_musicgen),
     ),
     description=(
         "VITS (MMS) and SpeechT5 read text aloud; MusicGen writes music from a description. "

@@ -2,14 +2,13 @@
 
 from pathlib import Path
 
-import gradio as gr
-
 from runtime.errors import ModelLoadError, UserError
-from runtime.spec import Call, Task, TinyModel
-from runtime.tiny import bpe_tokenizer
+from runtime.spec import Call, Task
 
 
 def inputs():
+    import gradio as gr
+
     return {
         "prompt": gr.Textbox(
             label="Prompt", lines=3, placeholder="A cat astronaut drinking coffee…", elem_id="text-to-image-prompt"
@@ -21,6 +20,8 @@ def inputs():
 
 
 def params():
+    import gradio as gr
+
     return {
         "steps": gr.Slider(
             1, 50, value=4, step=1, label="Steps", info="sd-turbo: 1–4; Stable Diffusion 1.5: 20–30",
@@ -37,6 +38,8 @@ def params():
 
 
 def outputs():
+    import gradio as gr
+
     return {"image": gr.Image(label="Image", type="pil", format="png", elem_id="text-to-image-image")}
 
 
@@ -117,36 +120,6 @@ def present(result, **_):
     return {"image": result["images"][0]}
 
 
-def build_tiny(folder):
-    """A tiny Stable Diffusion: 2-block UNet, 4-block VAE, 2-layer CLIP text encoder, byte-level BPE tokenizer."""
-    from diffusers import AutoencoderKL, DDIMScheduler, StableDiffusionPipeline, UNet2DConditionModel
-    from transformers import CLIPTextConfig, CLIPTextModel
-
-    tokenizer = bpe_tokenizer(model_max_length=77)
-    text_encoder = CLIPTextModel(
-        CLIPTextConfig(
-            vocab_size=len(tokenizer), hidden_size=32, intermediate_size=37, num_hidden_layers=2,
-            num_attention_heads=2, max_position_embeddings=77, bos_token_id=tokenizer.bos_token_id,
-            eos_token_id=tokenizer.eos_token_id, pad_token_id=tokenizer.pad_token_id,
-        )
-    )
-    unet = UNet2DConditionModel(
-        sample_size=8, block_out_channels=(8, 16), layers_per_block=1, norm_num_groups=4, cross_attention_dim=32,
-        attention_head_dim=2, down_block_types=("DownBlock2D", "CrossAttnDownBlock2D"),
-        up_block_types=("CrossAttnUpBlock2D", "UpBlock2D"),
-    )
-    vae = AutoencoderKL(  # 4 blocks: latents 8x smaller than the picture, as in real Stable Diffusion
-        block_out_channels=(8, 8, 16, 16), norm_num_groups=4, latent_channels=4, sample_size=64,
-        down_block_types=("DownEncoderBlock2D",) * 4, up_block_types=("UpDecoderBlock2D",) * 4,
-    )
-    scheduler = DDIMScheduler(beta_schedule="scaled_linear", clip_sample=False, set_alpha_to_one=False, steps_offset=1)
-    pipe = StableDiffusionPipeline(
-        vae=vae, text_encoder=text_encoder, tokenizer=tokenizer, unet=unet, scheduler=scheduler,
-        safety_checker=None, feature_extractor=None, requires_safety_checker=False,
-    )
-    pipe.save_pretrained(folder)
-
-
 TASK = Task(
     name="text-to-image",
     title="Text to image",
@@ -171,6 +144,5 @@ TASK = Task(
         {"prompt": "A watercolour painting of a cat astronaut floating above the Earth", "negative": "blurry"},
         {"prompt": "A cup of coffee on a wooden table, morning light, photo", "negative": ""},
     ),
-    tiny=(TinyModel("tiny-stable-diffusion", build_tiny),),
     description="Diffusion models (through diffusers) paint a picture from a prompt; a bar shows each denoising step.",
 )

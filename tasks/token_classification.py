@@ -1,23 +1,23 @@
 """Named-entity recognition: finds people, places and organisations in a text and highlights them."""
 
-import gradio as gr
-
 from runtime.errors import UserError
-from runtime.spec import Call, Task, TinyModel
-from runtime.tiny import save, wordpiece_tokenizer
-from tasks._text import bert_config, highlight
+from runtime.spec import Call, Task
+from tasks._text import highlight
 
 STRATEGIES = ("simple", "first", "average", "max", "none")
 COLUMNS = ["entity", "word", "score", "start", "end"]
-LABELS = ("O", "B-PER", "I-PER", "B-LOC", "I-LOC", "B-ORG", "I-ORG", "B-MISC", "I-MISC")
 
 
 def inputs():
+    import gradio as gr
+
     return {"text": gr.Textbox(label="Text", lines=4, placeholder="Type a sentence with names…",
                                elem_id="token-classification-text")}
 
 
 def params():
+    import gradio as gr
+
     return {
         "aggregation": gr.Dropdown(
             list(STRATEGIES), value="simple", label="Aggregation strategy", elem_id="token-classification-aggregation",
@@ -27,6 +27,8 @@ def params():
 
 
 def outputs():
+    import gradio as gr
+
     return {
         "entities": gr.HighlightedText(label="Entities", show_legend=True, elem_id="token-classification-entities"),
         "table": gr.Dataframe(headers=COLUMNS, label="Entity table", interactive=False,
@@ -49,14 +51,6 @@ def present(result, text, **_):
     return {"entities": highlight(text, spans), "table": table}
 
 
-def build_tiny(folder):
-    from transformers import BertForTokenClassification
-
-    tokenizer = wordpiece_tokenizer()
-    config = bert_config(tokenizer, id2label=dict(enumerate(LABELS)), label2id={l: i for i, l in enumerate(LABELS)})
-    save(folder, BertForTokenClassification(config), tokenizer)
-
-
 TASK = Task(
     name="token-classification",
     title="Named entities",
@@ -76,6 +70,5 @@ TASK = Task(
         {"text": "Hugging Face was founded in New York by Clément Delangue, Julien Chaumond and Thomas Wolf."},
     ),
     batchable=True,
-    tiny=(TinyModel("tiny-bert-ner", build_tiny),),
     description="Token classification (NER): which words are people, places, organisations, with scores.",
 )

@@ -1,10 +1,7 @@
 """Translation: text from one language to another, by an encoder-decoder (Marian, T5) or a chat model."""
 
-import gradio as gr
-
 from runtime.errors import UserError
-from runtime.spec import Call, Task, TinyModel
-from runtime.tiny import bpe_tokenizer, causal_lm, save
+from runtime.spec import Call, Task
 from tasks import _seq2seq
 
 LANGUAGES = ("English", "French", "German", "Spanish", "Italian", "Portuguese", "Romanian", "Dutch", "Chinese", "Japanese")
@@ -12,6 +9,8 @@ MAX_CHARS = 5_000
 
 
 def inputs():
+    import gradio as gr
+
     return {
         "text": gr.Textbox(label="Text to translate", lines=6, placeholder="Type a text…", elem_id="translation-text"),
         "source": gr.Dropdown(list(LANGUAGES), value="English", label="From", elem_id="translation-source"),
@@ -20,6 +19,8 @@ def inputs():
 
 
 def params():
+    import gradio as gr
+
     return {
         "max_new_tokens": gr.Slider(8, 512, value=128, step=8, label="Longest translation (new tokens)",
                                     elem_id="translation-max-new-tokens"),
@@ -29,6 +30,8 @@ def params():
 
 
 def outputs():
+    import gradio as gr
+
     return {"translation": gr.Textbox(label="Translation", lines=6, buttons=["copy"], elem_id="translation-translation"),
             "mode": gr.Markdown(elem_id="translation-mode")}
 
@@ -64,18 +67,6 @@ def present(result, **_):
     return {"translation": result["translation_text"], "mode": note}
 
 
-def build_t5(folder):
-    from transformers import GenerationConfig, T5Config, T5ForConditionalGeneration
-
-    tokenizer = bpe_tokenizer(model_max_length=256)
-    special = {"eos_token_id": tokenizer.eos_token_id, "pad_token_id": tokenizer.pad_token_id,
-               "decoder_start_token_id": tokenizer.pad_token_id}
-    config = T5Config(vocab_size=len(tokenizer), d_model=32, d_kv=16, d_ff=37, num_layers=1, num_heads=2, **special)
-    model = T5ForConditionalGeneration(config)
-    model.generation_config = GenerationConfig(**special, max_new_tokens=20)
-    save(folder, model, tokenizer)
-
-
 TASK = Task(
     name="translation",
     title="Translation",
@@ -93,6 +84,5 @@ TASK = Task(
         {"text": "Machine learning models classify images, audio and text.", "source": "English", "target": "German"},
     ),
     own_pipeline=True,
-    tiny=(TinyModel("tiny-t5", build_t5), TinyModel("tiny-gpt2-chat", causal_lm)),
     description="Translate with an encoder-decoder model (Marian: one language pair; T5: a few) or a chat model (any).",
 )

@@ -1,23 +1,24 @@
 """Video classification: a short clip in, what is happening in it as labels with scores."""
 
-import gradio as gr
-
 from runtime.errors import UserError
-from runtime.spec import Call, Task, TinyModel
-from runtime.tiny import save
-
-LABELS = ("launching a rocket", "drinking coffee", "petting a cat", "waving")
+from runtime.spec import Call, Task
 
 
 def inputs():
+    import gradio as gr
+
     return {"video": gr.Video(label="Video", sources=["upload", "webcam"], elem_id="video-classification-video")}
 
 
 def params():
+    import gradio as gr
+
     return {"top_k": gr.Slider(1, 20, value=5, step=1, label="Top k labels", elem_id="video-classification-top-k")}
 
 
 def outputs():
+    import gradio as gr
+
     return {"labels": gr.Label(label="Labels", elem_id="video-classification-labels")}
 
 
@@ -78,18 +79,6 @@ def present(result, **_):
     return {"labels": {row["label"]: row["score"] for row in result}}
 
 
-def build_tiny_videomae(folder):
-    from transformers import VideoMAEConfig, VideoMAEForVideoClassification, VideoMAEImageProcessor
-
-    config = VideoMAEConfig(
-        image_size=32, patch_size=8, num_frames=4, tubelet_size=2, hidden_size=32, num_hidden_layers=2,
-        num_attention_heads=2, intermediate_size=37, id2label=dict(enumerate(LABELS)),
-        label2id={label: i for i, label in enumerate(LABELS)},
-    )
-    processor = VideoMAEImageProcessor(size={"shortest_edge": 32}, crop_size={"height": 32, "width": 32})
-    save(folder, VideoMAEForVideoClassification(config), processor)
-
-
 TASK = Task(
     name="video-classification",
     title="Video classification",
@@ -103,6 +92,5 @@ TASK = Task(
     run=run,
     requires=("av",),  # the pipeline decodes videos with PyAV
     examples=({"video": "assets/rocket.mp4"}, {"video": "assets/astronaut.mp4"}),
-    tiny=(TinyModel("tiny-videomae", build_tiny_videomae),),
     description="VideoMAE and TimeSformer (Kinetics-400 actions): what is happening in a short clip.",
 )

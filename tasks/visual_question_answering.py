@@ -2,18 +2,15 @@
 
 import dataclasses
 
-import gradio as gr
-
 from runtime.errors import UserError
 from runtime.media import load_image
 from runtime.pipelines.visual_question_answering import pipeline_class
-from runtime.spec import Call, Limits, Task, TinyModel
-from runtime.tiny import save, wordpiece_tokenizer
-
-ANSWERS = ("yes", "no", "cat", "2", "astronaut", "red", "coffee")
+from runtime.spec import Call, Limits, Task
 
 
 def inputs():
+    import gradio as gr
+
     return {
         "image": gr.Image(
             label="Image", type="filepath", sources=["upload", "webcam", "clipboard"],
@@ -25,6 +22,8 @@ def inputs():
 
 
 def params():
+    import gradio as gr
+
     return {
         "top_k": gr.Slider(
             1, 10, value=5, step=1, label="Answers (classifier models)", elem_id="visual-question-answering-top-k"
@@ -37,6 +36,8 @@ def params():
 
 
 def outputs():
+    import gradio as gr
+
     return {
         "answer": gr.Textbox(label="Answer", elem_id="visual-question-answering-answer"),
         "ranked": gr.Label(label="Ranked answers", elem_id="visual-question-answering-answers"),
@@ -100,25 +101,6 @@ def present(result, **_):
     return {"answer": result[0]["answer"] if result else "", "ranked": ranked or None}
 
 
-def build_tiny(folder):
-    from transformers import ViltConfig, ViltForQuestionAnswering, ViltImageProcessor, ViltProcessor
-
-    tokenizer = wordpiece_tokenizer(model_max_length=40)  # ViLT's text positions
-    config = ViltConfig(
-        vocab_size=tokenizer.vocab_size, hidden_size=32, num_hidden_layers=2, num_attention_heads=2,
-        intermediate_size=37, image_size=32, patch_size=8, max_position_embeddings=40, num_labels=len(ANSWERS),
-        id2label=dict(enumerate(ANSWERS)), label2id={a: i for i, a in enumerate(ANSWERS)},
-    )
-    processor = ViltProcessor(ViltImageProcessor(size={"shortest_edge": 32}, size_divisor=8), tokenizer)
-    save(folder, ViltForQuestionAnswering(config), processor)
-
-
-def build_tiny_chat(folder):
-    from tasks.image_text_to_text import build_tiny as vision_chat_model  # the same tiny VLM answers as a chat
-
-    vision_chat_model(folder)
-
-
 TASK = Task(
     name="visual-question-answering",
     title="Visual question answering",
@@ -141,7 +123,6 @@ TASK = Task(
         {"image": "assets/astronaut.jpg", "question": "What is the person wearing?"},
         {"image": "assets/coffee.jpg", "question": "Is there a cup?"},
     ),
-    tiny=(TinyModel("tiny-vilt", build_tiny), TinyModel("tiny-vlm", build_tiny_chat)),
     description=(
         "ViLT-class models pick from their known answers, with scores (transformers 5 removed this pipeline: "
         "this app brings it back); vision-language chat models write an answer."

@@ -1,14 +1,13 @@
 """Zero-shot audio classification: a sound in and labels you write, ranked by how well they describe it (CLAP)."""
 
-import gradio as gr
-
 from runtime.errors import UserError
 from runtime.media import load_audio, resample
-from runtime.spec import Call, Limits, Task, TinyModel
-from runtime.tiny import save
+from runtime.spec import Call, Limits, Task
 
 
 def inputs():
+    import gradio as gr
+
     return {
         "audio": gr.Audio(
             label="Audio", type="filepath", sources=["microphone", "upload"],
@@ -22,6 +21,8 @@ def inputs():
 
 
 def params():
+    import gradio as gr
+
     return {
         "template": gr.Textbox(
             label="Hypothesis template", value="This is a sound of {}.", info="{} is replaced by each label",
@@ -31,6 +32,8 @@ def params():
 
 
 def outputs():
+    import gradio as gr
+
     return {"scores": gr.Label(label="Labels", elem_id="zero-shot-audio-classification-labels")}
 
 
@@ -60,28 +63,6 @@ def present(result, **_):
     return {"scores": {row["label"]: row["score"] for row in result}}
 
 
-def build_tiny(folder):
-    from transformers import ClapAudioConfig, ClapConfig, ClapFeatureExtractor, ClapModel, ClapProcessor, ClapTextConfig
-
-    from runtime.tiny import bpe_tokenizer
-
-    tokenizer = bpe_tokenizer(model_max_length=64)
-    text = ClapTextConfig(
-        vocab_size=len(tokenizer), hidden_size=32, num_hidden_layers=1, num_attention_heads=2, intermediate_size=37,
-        projection_dim=32, max_position_embeddings=80,
-    )
-    audio = ClapAudioConfig(  # spec_size // num_mel_bins is the freq ratio: 128 // 16 = 8 crops of 601 frames fit
-        window_size=4, num_mel_bins=16, spec_size=128, patch_size=4, patch_stride=(4, 4), patch_embeds_hidden_size=16,
-        hidden_size=32, depths=[1, 1], num_attention_heads=[2, 2], enable_fusion=False, projection_dim=32,
-    )
-    config = ClapConfig(text_config=text.to_dict(), audio_config=audio.to_dict(), projection_dim=32)
-    extractor = ClapFeatureExtractor(
-        feature_size=16, sampling_rate=16000, hop_length=160, max_length_s=6, fft_window_size=400, frequency_max=8000,
-        truncation="rand_trunc", padding="repeatpad",  # the examples fit whole; longer clips: a random crop, as CLAP's
-    )
-    save(folder, ClapModel(config), ClapProcessor(feature_extractor=extractor, tokenizer=tokenizer))
-
-
 TASK = Task(
     name="zero-shot-audio-classification",
     title="Zero-shot audio classification",
@@ -98,6 +79,5 @@ TASK = Task(
         {"audio": "assets/chirp.wav", "labels": "a rising tone, speech, a dog barking"},
         {"audio": "assets/speech_short.wav", "labels": "a man speaking, music, rain"},
     ),
-    tiny=(TinyModel("tiny-clap", build_tiny),),
     description="CLAP models: score any labels you write against a sound, no training needed.",
 )

@@ -1,18 +1,16 @@
 """Zero-shot classification: scores a text against labels you make up, with an NLI model."""
 
-import gradio as gr
-
 from runtime.errors import UserError
-from runtime.spec import Call, Task, TinyModel
-from runtime.tiny import save, wordpiece_tokenizer
-from tasks._text import bert_config, split_labels
+from runtime.spec import Call, Task
+from tasks._text import split_labels
 
-NLI_LABELS = ("contradiction", "neutral", "entailment")
 MAX_LABELS = 30  # each label is one model pass
 MAX_LABEL_CHARS = 200  # label + template share the window with the text; a text-length one crashes the model
 
 
 def inputs():
+    import gradio as gr
+
     return {
         "text": gr.Textbox(label="Text", lines=4, placeholder="Type a text to classify…",
                            elem_id="zero-shot-classification-text"),
@@ -22,6 +20,8 @@ def inputs():
 
 
 def params():
+    import gradio as gr
+
     return {
         "multi_label": gr.Checkbox(value=False, label="Several labels can be true (multi-label)",
                                    elem_id="zero-shot-classification-multi-label",
@@ -33,6 +33,8 @@ def params():
 
 
 def outputs():
+    import gradio as gr
+
     return {"scores": gr.Label(label="Labels, best first", elem_id="zero-shot-classification-labels-out")}
 
 
@@ -58,14 +60,6 @@ def present(result, **_):
     return {"scores": {label: score for label, score in zip(result["labels"], result["scores"])}}
 
 
-def build_tiny(folder):
-    from transformers import BertForSequenceClassification
-
-    tokenizer = wordpiece_tokenizer()
-    config = bert_config(tokenizer, id2label=dict(enumerate(NLI_LABELS)), label2id={l: i for i, l in enumerate(NLI_LABELS)})
-    save(folder, BertForSequenceClassification(config), tokenizer)
-
-
 TASK = Task(
     name="zero-shot-classification",
     title="Zero-shot classification",
@@ -86,6 +80,5 @@ TASK = Task(
         {"text": "Astronauts fly rockets into space and drink coffee on the station.", "labels": "space, food, politics"},
     ),
     batchable=True,
-    tiny=(TinyModel("tiny-bert-nli", build_tiny),),
     description="Classify a text into labels you choose, no training: an NLI model checks 'This example is {label}.'",
 )

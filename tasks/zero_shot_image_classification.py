@@ -1,11 +1,8 @@
 """Zero-shot image classification: a photo and labels you type in, how well each label fits the photo out."""
 
-import gradio as gr
-
 from runtime.errors import UserError
 from runtime.media import load_image
-from runtime.spec import Call, Limits, Task, TinyModel
-from runtime.tiny import bpe_tokenizer, save
+from runtime.spec import Call, Limits, Task
 
 from ._vision import image_input, split_labels, too_long, with_input
 
@@ -13,6 +10,8 @@ TEMPLATE = "This is a photo of {}."
 
 
 def inputs():
+    import gradio as gr
+
     return {
         "image": image_input("zero-shot-image-classification"),
         "candidate_labels": gr.Textbox(label="Candidate labels", placeholder="cat, dog, rocket",
@@ -21,12 +20,16 @@ def inputs():
 
 
 def params():
+    import gradio as gr
+
     return {"hypothesis_template": gr.Textbox(value=TEMPLATE, label="Hypothesis template",
                                               info="{} is replaced by each label",
                                               elem_id="zero-shot-image-classification-template")}
 
 
 def outputs():
+    import gradio as gr
+
     return {"labels": gr.Label(label="Labels", elem_id="zero-shot-image-classification-chart")}
 
 
@@ -50,20 +53,6 @@ def present(result, **_):
     return {"labels": {row["label"]: row["score"] for row in result["output"]}}
 
 
-def build_tiny_clip(folder):
-    from transformers import CLIPConfig, CLIPImageProcessor, CLIPModel
-
-    tokenizer = bpe_tokenizer(model_max_length=64)
-    eos = tokenizer.eos_token_id
-    text = dict(vocab_size=tokenizer.vocab_size, hidden_size=32, num_hidden_layers=2, num_attention_heads=2,
-                intermediate_size=37, max_position_embeddings=64, bos_token_id=eos, eos_token_id=eos, pad_token_id=eos)
-    vision = dict(image_size=32, patch_size=8, hidden_size=32, num_hidden_layers=2, num_attention_heads=2,
-                  intermediate_size=37)
-    config = CLIPConfig(text_config=text, vision_config=vision, projection_dim=32)
-    processor = CLIPImageProcessor(size={"shortest_edge": 32}, crop_size={"height": 32, "width": 32})
-    save(folder, CLIPModel(config), tokenizer, processor)
-
-
 TASK = Task(
     name="zero-shot-image-classification",
     title="Zero-shot image classification",
@@ -81,6 +70,5 @@ TASK = Task(
         {"image": "assets/coffee.jpg", "candidate_labels": "coffee, tea, soup, juice"},
     ),
     batchable=True,
-    tiny=(TinyModel("tiny-clip", build_tiny_clip),),
     description="CLIP and SigLIP: which of your own labels fits the picture — no training on those labels needed.",
 )

@@ -5,6 +5,17 @@ import os
 os.environ["HF_HUB_OFFLINE"] = "1"  # no Hub here: a missing model must fail in milliseconds, not after retries
 os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
 
+if os.environ.get("PLAYGROUND_TESTS_WITHOUT_GRADIO"):  # the engine's tests, run with gradio out of reach
+    import importlib.abc
+    import sys
+
+    class _NoGradio(importlib.abc.MetaPathFinder):
+        def find_spec(self, name, path=None, target=None):
+            if name == "gradio" or name.startswith("gradio."):
+                raise ImportError(f"the engine's tests must not import gradio, but {name} was imported")
+
+    sys.meta_path.insert(0, _NoGradio())
+
 from pathlib import Path
 
 import pytest
@@ -19,8 +30,9 @@ ASSETS = Path(__file__).resolve().parent.parent / "assets"
 def tiny_config(tmp_path_factory) -> Path:
     """Every task's tiny models, built once per test session (the same builder as `app.py --build-tiny-models`)."""
     from runtime.tiny import build_all
+    from tests.tiny_models import tiny_models
 
-    path = build_all(tmp_path_factory.mktemp("tiny"), REGISTRY)
+    path = build_all(tmp_path_factory.mktemp("tiny"), tiny_models(REGISTRY))
     import json
 
     failed = json.loads(path.read_text())["failed"]

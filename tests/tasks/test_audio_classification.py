@@ -4,9 +4,27 @@ import soundfile as sf
 from gradio_client import handle_file
 
 from runtime.errors import UserError
-from tasks.audio_classification import LABELS, batch_group, prepare, present
+from runtime.spec import TinyModel
+from runtime.tiny import save
+from tasks.audio_classification import batch_group, prepare, present
 
 TASK = "audio-classification"
+LABELS = ("speech", "music", "dog bark", "siren", "silence")
+
+
+def build_tiny(folder):
+    from transformers import Wav2Vec2Config, Wav2Vec2FeatureExtractor, Wav2Vec2ForSequenceClassification
+
+    config = Wav2Vec2Config(
+        hidden_size=32, num_hidden_layers=2, num_attention_heads=2, intermediate_size=37, conv_dim=(16, 16),
+        conv_stride=(5, 4), conv_kernel=(10, 4), num_conv_pos_embeddings=16, num_conv_pos_embedding_groups=2,
+        classifier_proj_size=16, id2label=dict(enumerate(LABELS)), label2id={l: i for i, l in enumerate(LABELS)},
+    )
+    extractor = Wav2Vec2FeatureExtractor(sampling_rate=16000, do_normalize=True, return_attention_mask=False)
+    save(folder, Wav2Vec2ForSequenceClassification(config), extractor)
+
+
+TINY = (TinyModel("tiny-wav2vec2-classifier", build_tiny),)
 
 
 def test_prepare_decodes_and_passes_top_k(asset):

@@ -2,10 +2,27 @@ import numpy as np
 from gradio_client import handle_file
 from PIL import Image
 
+from runtime.spec import TinyModel
+from runtime.tiny import save
 from tasks._vision import with_input
 from tasks.depth_estimation import ANCHORS, colourise, present
 
 from tests.tasks._vision_checks import assert_bad_images_refused, local
+
+
+def build_tiny_dpt(folder):
+    from transformers import DPTConfig, DPTForDepthEstimation, DPTImageProcessor
+
+    config = DPTConfig(
+        image_size=32, patch_size=8, hidden_size=32, num_hidden_layers=4, num_attention_heads=2,
+        intermediate_size=37, backbone_out_indices=[0, 1, 2, 3], neck_hidden_sizes=[8, 8, 16, 16],
+        fusion_hidden_size=16, head_hidden_size=8,
+    )
+    processor = DPTImageProcessor(size={"height": 32, "width": 32})
+    save(folder, DPTForDepthEstimation(config), processor)
+
+
+TINY = (TinyModel("tiny-dpt", build_tiny_dpt),)
 
 
 def test_colourise_spreads_the_range_over_the_map():

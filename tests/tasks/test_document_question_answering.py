@@ -3,9 +3,25 @@ from gradio_client import handle_file
 from PIL import Image
 
 from runtime.errors import UserError
+from runtime.spec import TinyModel
+from runtime.tiny import save, wordpiece_tokenizer
 from tasks.document_question_answering import INSTALL_TESSERACT, prepare, present, read_words
 
 TASK = "document-question-answering"
+
+
+def build_tiny(folder):
+    from transformers import LayoutLMConfig, LayoutLMForQuestionAnswering
+
+    tokenizer = wordpiece_tokenizer(model_max_length=128)  # without it, long pages overflow the positions
+    config = LayoutLMConfig(
+        vocab_size=tokenizer.vocab_size, hidden_size=32, num_hidden_layers=2, num_attention_heads=2,
+        intermediate_size=37, max_position_embeddings=128, max_2d_position_embeddings=1024,
+    )
+    save(folder, LayoutLMForQuestionAnswering(config), tokenizer)
+
+
+TINY = (TinyModel("tiny-layoutlm", build_tiny),)
 
 
 def test_prepare_loads_the_page_and_keeps_ocr_language(asset):

@@ -2,7 +2,20 @@ import numpy as np
 import pytest
 
 from runtime.errors import UserError
+from runtime.spec import TinyModel
+from runtime.tiny import save, wordpiece_tokenizer
 from tasks.feature_extraction import embed, prepare, present
+from tests.tasks._tiny_helpers import bert_config
+
+
+def build_tiny(folder):
+    from transformers import BertModel
+
+    tokenizer = wordpiece_tokenizer()
+    save(folder, BertModel(bert_config(tokenizer), add_pooling_layer=False), tokenizer)
+
+
+TINY = (TinyModel("tiny-bert-embeddings", build_tiny),)
 
 
 def test_prepare_wants_two_or_more_sentences():

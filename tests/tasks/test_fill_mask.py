@@ -1,7 +1,20 @@
 import pytest
 
 from runtime.errors import UserError
+from runtime.spec import TinyModel
+from runtime.tiny import save, wordpiece_tokenizer
 from tasks.fill_mask import check_mask, prepare, present
+from tests.tasks._tiny_helpers import bert_config
+
+
+def build_tiny(folder):
+    from transformers import BertForMaskedLM
+
+    tokenizer = wordpiece_tokenizer()
+    save(folder, BertForMaskedLM(bert_config(tokenizer)), tokenizer)
+
+
+TINY = (TinyModel("tiny-bert-mlm", build_tiny),)
 
 
 def test_check_mask_names_the_models_token():

@@ -2,7 +2,25 @@ import pytest
 from PIL import Image
 
 from runtime.errors import UserError
-from tasks.image_classification import LABELS, prepare, present
+from runtime.spec import TinyModel
+from runtime.tiny import save
+from tasks.image_classification import prepare, present
+
+LABELS = ("cat", "dog", "astronaut", "rocket", "coffee cup")
+
+
+def build_tiny(folder):
+    from transformers import ViTConfig, ViTForImageClassification, ViTImageProcessor
+
+    config = ViTConfig(
+        image_size=32, patch_size=8, hidden_size=32, num_hidden_layers=2, num_attention_heads=2,
+        intermediate_size=37, id2label=dict(enumerate(LABELS)), label2id={l: i for i, l in enumerate(LABELS)},
+    )
+    processor = ViTImageProcessor(size={"height": 32, "width": 32})
+    save(folder, ViTForImageClassification(config), processor)
+
+
+TINY = (TinyModel("tiny-vit", build_tiny),)
 
 
 def test_prepare_gives_rgb_image_and_top_k(asset):

@@ -4,9 +4,22 @@ from gradio_client import handle_file
 from gradio_client.exceptions import AppError
 
 from runtime.errors import UserError
+from runtime.spec import TinyModel
+from runtime.tiny import save
 from tasks.image_feature_extraction import MAX_IMAGES, cosine_matrix, names, prepare
 
 from tests.tasks._vision_checks import bad_images
+
+
+def build_tiny_vit(folder):
+    from transformers import ViTConfig, ViTImageProcessor, ViTModel
+
+    config = ViTConfig(image_size=32, patch_size=8, hidden_size=32, num_hidden_layers=2, num_attention_heads=2,
+                       intermediate_size=37)
+    save(folder, ViTModel(config), ViTImageProcessor(size={"height": 32, "width": 32}))
+
+
+TINY = (TinyModel("tiny-vit-features", build_tiny_vit),)
 
 
 def test_cosine_matrix_is_symmetric_with_ones_on_the_diagonal():

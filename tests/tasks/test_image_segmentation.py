@@ -5,10 +5,29 @@ from gradio_client.exceptions import AppError
 from PIL import Image
 
 from runtime.errors import UserError
+from runtime.spec import TinyModel
+from runtime.tiny import save
 from tasks._vision import MASK_OPACITY, with_input
-from tasks.image_segmentation import LABELS, prepare, present
+from tasks.image_segmentation import prepare, present
 
 from tests.tasks._vision_checks import annotations, assert_bad_images_refused, rows
+
+LABELS = ("background", "cat", "person", "sky", "cup")
+
+
+def build_tiny_segformer(folder):
+    from transformers import SegformerConfig, SegformerForSemanticSegmentation, SegformerImageProcessor
+
+    config = SegformerConfig(
+        num_encoder_blocks=2, depths=[1, 1], sr_ratios=[2, 1], hidden_sizes=[16, 32], patch_sizes=[7, 3],
+        strides=[4, 2], num_attention_heads=[1, 2], mlp_ratios=[2, 2], decoder_hidden_size=32,
+        id2label=dict(enumerate(LABELS)), label2id={label: i for i, label in enumerate(LABELS)},
+    )
+    processor = SegformerImageProcessor(size={"height": 64, "width": 64})
+    save(folder, SegformerForSemanticSegmentation(config), processor)
+
+
+TINY = (TinyModel("tiny-segformer", build_tiny_segformer),)
 
 
 def test_prepare_passes_subtask_only_when_chosen(asset):

@@ -5,9 +5,61 @@ import pytest
 from gradio_client import handle_file
 
 from runtime.errors import UserError
+from runtime.spec import TinyModel
+from runtime.tiny import bpe_tokenizer, save
 from tasks.image_text_to_text import prepare, present, run
 
 API = "/image_text_to_text"
+TINY_CHAT_TEMPLATE = (  # ChatML with an <image> placeholder per image block, as LLaVA-style processors expect
+    "{% for message in messages %}<|im_start|>{{ message['role'] }}\n"
+    "{% if message['content'] is string %}{{ message['content'] }}"
+    "{% else %}{% for part in message['content'] %}{% if part['type'] == 'image' %}<image>"
+    "{% elif part['type'] == 'text' %}{{ part['text'] }}{% endif %}{% endfor %}{% endif %}<|im_end|>\n{% endfor %}"
+    "{% if add_generation_prompt %}<|im_start|>assistant\n{% endif %}"
+)
+
+
+def build_tiny(folder):
+    """A tiny LLaVA: CLIP vision tower (32 px, 8 px patches) + 2-layer Llama, with a chat template and <image>."""
+    from transformers import (
+        CLIPImageProcessor,
+        CLIPVisionConfig,
+        GenerationConfig,
+        LlamaConfig,
+        LlavaConfig,
+        LlavaForConditionalGeneration,
+        LlavaProcessor,
+    )
+
+    tokenizer = bpe_tokenizer(model_max_length=2048)
+    tokenizer.add_tokens(["<image>", "<|im_start|>", "<|im_end|>"], special_tokens=True)
+    vision = CLIPVisionConfig(
+        hidden_size=32, intermediate_size=37, num_hidden_layers=2, num_attention_heads=2, image_size=32, patch_size=8,
+    )
+    text = LlamaConfig(
+        vocab_size=len(tokenizer), hidden_size=32, intermediate_size=37, num_hidden_layers=2, num_attention_heads=2,
+        num_key_value_heads=2, max_position_embeddings=2048, bos_token_id=tokenizer.bos_token_id,
+        eos_token_id=tokenizer.eos_token_id, pad_token_id=tokenizer.pad_token_id,
+    )
+    config = LlavaConfig(
+        vision_config=vision, text_config=text, image_token_index=tokenizer.convert_tokens_to_ids("<image>"),
+        vision_feature_select_strategy="default", vision_feature_layer=-1,
+    )
+    model = LlavaForConditionalGeneration(config)
+    model.generation_config = GenerationConfig(
+        bos_token_id=tokenizer.bos_token_id, eos_token_id=tokenizer.eos_token_id, pad_token_id=tokenizer.pad_token_id,
+        max_new_tokens=20,
+    )
+    images = CLIPImageProcessor(size={"shortest_edge": 32}, crop_size={"height": 32, "width": 32})
+    processor = LlavaProcessor(
+        image_processor=images, tokenizer=tokenizer, patch_size=8, vision_feature_select_strategy="default",
+        num_additional_image_tokens=1,  # the CLS token, which "default" then drops again
+        chat_template=TINY_CHAT_TEMPLATE,
+    )
+    save(folder, model, processor)
+
+
+TINY = (TinyModel("tiny-llava", build_tiny),)
 
 
 def workers():

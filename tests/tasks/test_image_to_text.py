@@ -3,10 +3,33 @@ from gradio_client import handle_file
 from gradio_client.exceptions import AppError
 
 from runtime.errors import UserError
+from runtime.spec import TinyModel
+from runtime.tiny import save, wordpiece_tokenizer
 from tasks._vision import with_input
 from tasks.image_to_text import prepare, present
 
 from tests.tasks._vision_checks import assert_bad_images_refused
+
+
+def build_tiny_blip(folder):
+    from transformers import BlipConfig, BlipForConditionalGeneration, BlipImageProcessor, BlipProcessor
+
+    tokenizer = wordpiece_tokenizer(model_max_length=64)
+    ids = {name: tokenizer.convert_tokens_to_ids(token) for name, token in
+           (("bos", "[CLS]"), ("sep", "[SEP]"), ("pad", "[PAD]"))}
+    text = dict(vocab_size=tokenizer.vocab_size, hidden_size=32, num_hidden_layers=2, num_attention_heads=2,
+                intermediate_size=37, max_position_embeddings=64, encoder_hidden_size=32,
+                bos_token_id=ids["bos"], sep_token_id=ids["sep"], pad_token_id=ids["pad"], eos_token_id=ids["sep"])
+    vision = dict(image_size=32, patch_size=8, hidden_size=32, num_hidden_layers=2, num_attention_heads=2,
+                  intermediate_size=37)
+    config = BlipConfig(text_config=text, vision_config=vision, projection_dim=32)
+    model = BlipForConditionalGeneration(config)
+    model.generation_config.max_new_tokens = 8  # random weights never stop on their own
+    processor = BlipProcessor(image_processor=BlipImageProcessor(size={"height": 32, "width": 32}), tokenizer=tokenizer)
+    save(folder, model, processor)
+
+
+TINY = (TinyModel("tiny-blip", build_tiny_blip),)
 
 
 def test_prepare_strips_prompt_and_checks_length(asset):

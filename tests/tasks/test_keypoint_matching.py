@@ -3,10 +3,26 @@ from gradio_client import handle_file
 from gradio_client.exceptions import AppError
 from PIL import Image
 
+from runtime.spec import TinyModel
+from runtime.tiny import save
 from tasks._vision import with_input
 from tasks.keypoint_matching import present
 
 from tests.tasks._vision_checks import bad_images, local, rows
+
+
+def build_tiny_superglue(folder):
+    from transformers import SuperGlueConfig, SuperGlueForKeypointMatching, SuperGlueImageProcessor
+
+    detector = dict(model_type="superpoint", encoder_hidden_sizes=[8, 8, 16, 16], decoder_hidden_size=16,
+                    descriptor_decoder_dim=16, keypoint_threshold=0.0, max_keypoints=32)
+    config = SuperGlueConfig(keypoint_detector_config=detector, hidden_size=16, keypoint_encoder_sizes=[8, 16],
+                             gnn_layers_types=["self", "cross"], num_attention_heads=2, sinkhorn_iterations=5)
+    processor = SuperGlueImageProcessor(size={"height": 64, "width": 64})
+    save(folder, SuperGlueForKeypointMatching(config), processor)
+
+
+TINY = (TinyModel("tiny-superglue", build_tiny_superglue),)
 
 
 def test_present_draws_both_images_side_by_side():

@@ -4,10 +4,28 @@ from gradio_client import handle_file
 from PIL import Image
 
 from runtime.errors import UserError
+from runtime.spec import TinyModel
+from runtime.tiny import save
 from tasks._vision import with_input
 from tasks.mask_generation import MAX_MASKS, prepare, present
 
 from tests.tasks._vision_checks import annotations, assert_bad_images_refused, rows, small_copy
+
+
+def build_tiny_sam(folder):
+    from transformers import SamConfig, SamImageProcessor, SamModel, SamProcessor
+
+    vision = dict(hidden_size=32, output_channels=16, num_hidden_layers=2, num_attention_heads=2, image_size=64,
+                  patch_size=16, window_size=2, global_attn_indexes=[1], mlp_dim=37, num_pos_feats=8)
+    prompt = dict(hidden_size=16, image_size=64, patch_size=16, image_embedding_size=4, mask_input_channels=4)
+    decoder = dict(hidden_size=16, mlp_dim=32, num_hidden_layers=2, num_attention_heads=2, iou_head_hidden_dim=16)
+    config = SamConfig(vision_config=vision, prompt_encoder_config=prompt, mask_decoder_config=decoder)
+    processor = SamImageProcessor(size={"longest_edge": 64}, pad_size={"height": 64, "width": 64},
+                                  mask_size={"longest_edge": 16}, mask_pad_size={"height": 16, "width": 16})
+    save(folder, SamModel(config), SamProcessor(image_processor=processor))
+
+
+TINY = (TinyModel("tiny-sam", build_tiny_sam),)
 
 KEEP_ALL = {"pred_iou_thresh": 0.0, "stability_score_thresh": 0.0}  # random weights score low
 

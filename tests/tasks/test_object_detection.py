@@ -2,11 +2,46 @@ import pytest
 from gradio_client import handle_file
 from PIL import Image
 
-from runtime.spec import Limits
+from runtime.spec import Limits, TinyModel
+from runtime.tiny import save
 from tasks._vision import clip_box, distinct, present_boxes, with_input
-from tasks.object_detection import LABELS, prepare, present
+from tasks.object_detection import prepare, present
 
 from tests.tasks._vision_checks import annotations, assert_bad_images_refused, rows
+
+LABELS = ("cat", "dog", "person", "rocket", "cup")
+
+
+def labels():
+    return {"id2label": dict(enumerate(LABELS)), "label2id": {label: i for i, label in enumerate(LABELS)}}
+
+
+def build_tiny_detr(folder):
+    from transformers import DetrConfig, DetrForObjectDetection, DetrImageProcessor, ResNetConfig
+
+    backbone = ResNetConfig(embedding_size=8, hidden_sizes=[8, 8, 16, 16], depths=[1, 1, 1, 1],
+                            out_features=["stage4"])
+    config = DetrConfig(
+        use_timm_backbone=False, backbone_config=backbone, d_model=32, encoder_layers=1, decoder_layers=1,
+        encoder_attention_heads=2, decoder_attention_heads=2, encoder_ffn_dim=37, decoder_ffn_dim=37,
+        num_queries=8, **labels(),
+    )
+    processor = DetrImageProcessor(size={"shortest_edge": 64, "longest_edge": 96})
+    save(folder, DetrForObjectDetection(config), processor)
+
+
+def build_tiny_yolos(folder):
+    from transformers import YolosConfig, YolosForObjectDetection, YolosImageProcessor
+
+    config = YolosConfig(
+        image_size=[64, 64], patch_size=16, hidden_size=32, num_hidden_layers=2, num_attention_heads=2,
+        intermediate_size=37, num_detection_tokens=8, **labels(),
+    )
+    processor = YolosImageProcessor(size={"shortest_edge": 64, "longest_edge": 96})
+    save(folder, YolosForObjectDetection(config), processor)
+
+
+TINY = (TinyModel("tiny-detr", build_tiny_detr), TinyModel("tiny-yolos", build_tiny_yolos))
 
 
 def test_prepare_gives_rgb_image_downscaled_to_the_limit(asset):

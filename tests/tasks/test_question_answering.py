@@ -1,9 +1,22 @@
 import pytest
 
 from runtime.errors import UserError
+from runtime.spec import TinyModel
+from runtime.tiny import save, wordpiece_tokenizer
 from tasks.question_answering import prepare, present
+from tests.tasks._tiny_helpers import bert_config
 
 SHORT = "Paris is the capital of France and Berlin is the capital of Germany."
+
+
+def build_tiny(folder):
+    from transformers import BertForQuestionAnswering
+
+    tokenizer = wordpiece_tokenizer(model_max_length=64)  # short window: long contexts need several
+    save(folder, BertForQuestionAnswering(bert_config(tokenizer)), tokenizer)
+
+
+TINY = (TinyModel("tiny-bert-qa", build_tiny),)
 
 
 def test_prepare_and_present():

@@ -1,9 +1,29 @@
 import pytest
 
 from runtime.errors import UserError
+from runtime.spec import TinyModel
+from runtime.tiny import bpe_tokenizer, causal_lm, save
 from tasks.summarization import prepare, present
 
 ARTICLE = "The Pipeline Playground lets anyone try models in the browser. " * 6
+
+
+def build_bart(folder):
+    from transformers import BartConfig, BartForConditionalGeneration, GenerationConfig
+
+    tokenizer = bpe_tokenizer(model_max_length=256)
+    special = {"bos_token_id": tokenizer.bos_token_id, "eos_token_id": tokenizer.eos_token_id,
+               "pad_token_id": tokenizer.pad_token_id, "decoder_start_token_id": tokenizer.eos_token_id}
+    config = BartConfig(
+        vocab_size=len(tokenizer), d_model=32, encoder_layers=1, decoder_layers=1, encoder_attention_heads=2,
+        decoder_attention_heads=2, encoder_ffn_dim=37, decoder_ffn_dim=37, max_position_embeddings=256, **special,
+    )
+    model = BartForConditionalGeneration(config)
+    model.generation_config = GenerationConfig(**special, max_new_tokens=20)
+    save(folder, model, tokenizer)
+
+
+TINY = (TinyModel("tiny-bart", build_bart), TinyModel("tiny-gpt2-chat", causal_lm))
 
 
 def test_prepare_checks_lengths():

@@ -2,7 +2,29 @@ import pandas as pd
 import pytest
 
 from runtime.errors import UserError
+from runtime.spec import TinyModel
+from runtime.tiny import save, wordpiece_tokenizer
 from tasks.table_question_answering import EXAMPLE, prepare, present
+
+AGGREGATORS = {0: "NONE", 1: "SUM", 2: "AVERAGE", 3: "COUNT"}
+
+
+def build_tiny(folder):
+    from transformers import TapasConfig, TapasForQuestionAnswering, TapasTokenizer
+
+    folder.mkdir(parents=True, exist_ok=True)
+    words = wordpiece_tokenizer().get_vocab()  # TAPAS has only a slow tokenizer, read from a vocab file
+    (folder / "vocab.txt").write_text("\n".join([*sorted(words, key=words.get), "[EMPTY]"]) + "\n")
+    tokenizer = TapasTokenizer(str(folder / "vocab.txt"), model_max_length=128)
+    config = TapasConfig(
+        vocab_size=len(tokenizer), hidden_size=32, num_hidden_layers=2, num_attention_heads=2, intermediate_size=37,
+        max_position_embeddings=128, num_aggregation_labels=len(AGGREGATORS), aggregation_labels=AGGREGATORS,
+        use_answer_as_supervision=True,  # WTQ-style head: answers may aggregate cells
+    )
+    save(folder, TapasForQuestionAnswering(config), tokenizer)
+
+
+TINY = (TinyModel("tiny-tapas", build_tiny),)
 
 
 def frame(table=EXAMPLE):

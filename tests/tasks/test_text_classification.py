@@ -1,7 +1,24 @@
 import pytest
 
 from runtime.errors import UserError
+from runtime.spec import TinyModel
+from runtime.tiny import save, wordpiece_tokenizer
 from tasks.text_classification import prepare, present
+
+
+def build_tiny(folder):
+    from transformers import BertConfig, BertForSequenceClassification
+
+    tokenizer = wordpiece_tokenizer()
+    config = BertConfig(
+        vocab_size=tokenizer.vocab_size, hidden_size=32, num_hidden_layers=2, num_attention_heads=2,
+        intermediate_size=37, max_position_embeddings=128, id2label={0: "NEGATIVE", 1: "POSITIVE"},
+        label2id={"NEGATIVE": 0, "POSITIVE": 1},
+    )
+    save(folder, BertForSequenceClassification(config), tokenizer)
+
+
+TINY = (TinyModel("tiny-bert-sentiment", build_tiny),)
 
 
 def test_prepare_asks_for_truncation_and_top_k():

@@ -4,9 +4,13 @@ import time
 import pytest
 
 from runtime.errors import UserError
+from runtime.spec import TinyModel
+from runtime.tiny import causal_lm
 from tasks.text_generation import TASK, conversation, prepare, present
 
 GREEDY = dict(do_sample=False, temperature=0.7, top_k=50, top_p=0.95, repetition_penalty=1.0, seed=-1)
+TINY = (TinyModel("tiny-gpt2-chat", causal_lm),
+        TinyModel("tiny-gpt2-plain", lambda folder: causal_lm(folder, chat=False)))
 
 
 def workers():

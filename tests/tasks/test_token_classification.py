@@ -1,7 +1,23 @@
 import pytest
 
 from runtime.errors import UserError
-from tasks.token_classification import LABELS, STRATEGIES, prepare, present
+from runtime.spec import TinyModel
+from runtime.tiny import save, wordpiece_tokenizer
+from tasks.token_classification import STRATEGIES, prepare, present
+from tests.tasks._tiny_helpers import bert_config
+
+LABELS = ("O", "B-PER", "I-PER", "B-LOC", "I-LOC", "B-ORG", "I-ORG", "B-MISC", "I-MISC")
+
+
+def build_tiny(folder):
+    from transformers import BertForTokenClassification
+
+    tokenizer = wordpiece_tokenizer()
+    config = bert_config(tokenizer, id2label=dict(enumerate(LABELS)), label2id={l: i for i, l in enumerate(LABELS)})
+    save(folder, BertForTokenClassification(config), tokenizer)
+
+
+TINY = (TinyModel("tiny-bert-ner", build_tiny),)
 
 
 def test_prepare_passes_the_aggregation_strategy():

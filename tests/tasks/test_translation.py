@@ -1,7 +1,24 @@
 import pytest
 
 from runtime.errors import UserError
+from runtime.spec import TinyModel
+from runtime.tiny import bpe_tokenizer, causal_lm, save
 from tasks.translation import prepare, present
+
+
+def build_t5(folder):
+    from transformers import GenerationConfig, T5Config, T5ForConditionalGeneration
+
+    tokenizer = bpe_tokenizer(model_max_length=256)
+    special = {"eos_token_id": tokenizer.eos_token_id, "pad_token_id": tokenizer.pad_token_id,
+               "decoder_start_token_id": tokenizer.pad_token_id}
+    config = T5Config(vocab_size=len(tokenizer), d_model=32, d_kv=16, d_ff=37, num_layers=1, num_heads=2, **special)
+    model = T5ForConditionalGeneration(config)
+    model.generation_config = GenerationConfig(**special, max_new_tokens=20)
+    save(folder, model, tokenizer)
+
+
+TINY = (TinyModel("tiny-t5", build_t5), TinyModel("tiny-gpt2-chat", causal_lm))
 
 
 def test_prepare_keeps_languages_for_the_model_to_use():

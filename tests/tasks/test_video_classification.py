@@ -4,7 +4,26 @@ from gradio_client import handle_file
 from gradio_client.exceptions import AppError
 
 from runtime.errors import UserError
-from tasks.video_classification import LABELS, count_frames, prepare, present, sample_frames
+from runtime.spec import TinyModel
+from runtime.tiny import save
+from tasks.video_classification import count_frames, prepare, present, sample_frames
+
+LABELS = ("launching a rocket", "drinking coffee", "petting a cat", "waving")
+
+
+def build_tiny_videomae(folder):
+    from transformers import VideoMAEConfig, VideoMAEForVideoClassification, VideoMAEImageProcessor
+
+    config = VideoMAEConfig(
+        image_size=32, patch_size=8, num_frames=4, tubelet_size=2, hidden_size=32, num_hidden_layers=2,
+        num_attention_heads=2, intermediate_size=37, id2label=dict(enumerate(LABELS)),
+        label2id={label: i for i, label in enumerate(LABELS)},
+    )
+    processor = VideoMAEImageProcessor(size={"shortest_edge": 32}, crop_size={"height": 32, "width": 32})
+    save(folder, VideoMAEForVideoClassification(config), processor)
+
+
+TINY = (TinyModel("tiny-videomae", build_tiny_videomae),)
 
 
 def write_clip(path, frames: int, size=(64, 48)):

@@ -2,9 +2,35 @@ import pytest
 from gradio_client import handle_file
 
 from runtime.errors import UserError
-from tasks.visual_question_answering import ANSWERS, prepare, present
+from runtime.spec import TinyModel
+from runtime.tiny import save, wordpiece_tokenizer
+from tasks.visual_question_answering import prepare, present
 
 TASK = "visual-question-answering"
+ANSWERS = ("yes", "no", "cat", "2", "astronaut", "red", "coffee")
+
+
+def build_tiny(folder):
+    from transformers import ViltConfig, ViltForQuestionAnswering, ViltImageProcessor, ViltProcessor
+
+    tokenizer = wordpiece_tokenizer(model_max_length=40)  # ViLT's text positions
+    config = ViltConfig(
+        vocab_size=tokenizer.vocab_size, hidden_size=32, num_hidden_layers=2, num_attention_heads=2,
+        intermediate_size=37, image_size=32, patch_size=8, max_position_embeddings=40, num_labels=len(ANSWERS),
+        id2label=dict(enumerate(ANSWERS)), label2id={a: i for i, a in enumerate(ANSWERS)},
+    )
+    processor = ViltProcessor(ViltImageProcessor(size={"shortest_edge": 32}, size_divisor=8), tokenizer)
+    save(folder, ViltForQuestionAnswering(config), processor)
+
+
+def build_tiny_chat(folder):
+    """The same tiny VLM as image-text-to-text's: it answers as a chat."""
+    from tests.tasks.test_image_text_to_text import build_tiny as vision_chat_model
+
+    vision_chat_model(folder)
+
+
+TINY = (TinyModel("tiny-vilt", build_tiny), TinyModel("tiny-vlm", build_tiny_chat))
 
 
 def test_prepare_gives_image_question_and_both_settings(asset):

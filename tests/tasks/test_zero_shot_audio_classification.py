@@ -4,9 +4,36 @@ import pytest
 from gradio_client import handle_file
 
 from runtime.errors import UserError
+from runtime.spec import TinyModel
+from runtime.tiny import save
 from tasks.zero_shot_audio_classification import candidate_labels, prepare, present
 
 TASK = "zero-shot-audio-classification"
+
+
+def build_tiny(folder):
+    from transformers import ClapAudioConfig, ClapConfig, ClapFeatureExtractor, ClapModel, ClapProcessor, ClapTextConfig
+
+    from runtime.tiny import bpe_tokenizer
+
+    tokenizer = bpe_tokenizer(model_max_length=64)
+    text = ClapTextConfig(
+        vocab_size=len(tokenizer), hidden_size=32, num_hidden_layers=1, num_attention_heads=2, intermediate_size=37,
+        projection_dim=32, max_position_embeddings=80,
+    )
+    audio = ClapAudioConfig(  # spec_size // num_mel_bins is the freq ratio: 128 // 16 = 8 crops of 601 frames fit
+        window_size=4, num_mel_bins=16, spec_size=128, patch_size=4, patch_stride=(4, 4), patch_embeds_hidden_size=16,
+        hidden_size=32, depths=[1, 1], num_attention_heads=[2, 2], enable_fusion=False, projection_dim=32,
+    )
+    config = ClapConfig(text_config=text.to_dict(), audio_config=audio.to_dict(), projection_dim=32)
+    extractor = ClapFeatureExtractor(
+        feature_size=16, sampling_rate=16000, hop_length=160, max_length_s=6, fft_window_size=400, frequency_max=8000,
+        truncation="rand_trunc", padding="repeatpad",  # the examples fit whole; longer clips: a random crop, as CLAP's
+    )
+    save(folder, ClapModel(config), ClapProcessor(feature_extractor=extractor, tokenizer=tokenizer))
+
+
+TINY = (TinyModel("tiny-clap", build_tiny),)
 
 
 def test_candidate_labels_are_split_trimmed_and_deduplicated():

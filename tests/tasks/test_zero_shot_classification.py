@@ -1,7 +1,23 @@
 import pytest
 
 from runtime.errors import UserError
+from runtime.spec import TinyModel
+from runtime.tiny import save, wordpiece_tokenizer
 from tasks.zero_shot_classification import prepare, present
+from tests.tasks._tiny_helpers import bert_config
+
+NLI_LABELS = ("contradiction", "neutral", "entailment")
+
+
+def build_tiny(folder):
+    from transformers import BertForSequenceClassification
+
+    tokenizer = wordpiece_tokenizer()
+    config = bert_config(tokenizer, id2label=dict(enumerate(NLI_LABELS)), label2id={l: i for i, l in enumerate(NLI_LABELS)})
+    save(folder, BertForSequenceClassification(config), tokenizer)
+
+
+TINY = (TinyModel("tiny-bert-nli", build_tiny),)
 
 
 def test_prepare_splits_labels_and_checks_the_template():

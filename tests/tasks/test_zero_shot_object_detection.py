@@ -4,9 +4,33 @@ from gradio_client.exceptions import AppError
 from PIL import Image
 
 from runtime.errors import UserError
+from runtime.spec import TinyModel
+from runtime.tiny import bpe_tokenizer, save
 from tasks.zero_shot_object_detection import prepare
 
 from tests.tasks._vision_checks import annotations, assert_bad_images_refused, rows
+
+
+def build_tiny_owlvit(folder):
+    import torch
+    from transformers import OwlViTConfig, OwlViTForObjectDetection, OwlViTImageProcessor
+
+    tokenizer = bpe_tokenizer(model_max_length=16)
+    eos = tokenizer.eos_token_id
+    text = dict(vocab_size=tokenizer.vocab_size, hidden_size=32, num_hidden_layers=2, num_attention_heads=2,
+                intermediate_size=37, max_position_embeddings=16, bos_token_id=eos, eos_token_id=eos, pad_token_id=eos)
+    vision = dict(image_size=32, patch_size=8, hidden_size=32, num_hidden_layers=2, num_attention_heads=2,
+                  intermediate_size=37)
+    config = OwlViTConfig(text_config=text, vision_config=vision, projection_dim=32)  # projection == text hidden
+    processor = OwlViTImageProcessor(size={"height": 32, "width": 32}, crop_size={"height": 32, "width": 32})
+    model = OwlViTForObjectDetection(config)
+    with torch.no_grad():  # random weights saturate the box head into zero-width boxes: keep each near its patch
+        model.box_head.dense2.weight.mul_(0.01)
+        model.box_head.dense2.bias.zero_()
+    save(folder, model, tokenizer, processor)
+
+
+TINY = (TinyModel("tiny-owlvit", build_tiny_owlvit),)
 
 
 def test_prepare_splits_queries(asset):

@@ -1,4 +1,5 @@
-"""The reproduce-in-code snippet is executed as written, offline, and must print what the app answered."""
+"""The code panel (web/panels/code.py on runtime/snippets.py): the snippet is executed as written, offline, and must
+print what the app answered."""
 
 import ast
 import os
