@@ -255,3 +255,21 @@ def test_document_question_answering_upload(page, app_url, screenshot):
     assert page.locator("[data-testid='toast-body']").count() == 0
     assert "Error" not in page.locator(f"#{next(iter(outputs.values()))}").inner_text()  # the answer shows, not an error badge
     screenshot(page, "Multimodal")
+
+
+def test_compare_on_the_chat_tab_shows_two_answers_each_in_its_own_conversation(page, app_url):
+    """A presenter's Compare on text generation: both sides answer the message in a chat of their own, and the tab's
+    own conversation is left as it was."""
+    needs("text-generation")
+    open_tab(page, app_url, "text-generation")
+    page.locator("#text-generation-message textarea").fill("Hello there")
+    long_generation(page, "text-generation", tokens=8)
+    open_panel(page, "text-generation-compare-panel")
+    page.locator("#text-generation-compare").click()
+    for side in ("a", "b"):
+        page.locator(f"#text-generation-compare-{side}-status").filter(has_text="inference").wait_for(timeout=60_000)
+        chat = page.locator(f"#text-generation-compare-{side}-history")
+        assert chat.locator("[data-testid='user']").first.get_attribute("aria-label").endswith("Hello there")
+        assert chat.locator("[data-testid='bot']").count() == 1
+    assert page.locator("#text-generation-chat [data-testid='user']").count() == 0  # the tab's own chat: untouched
+    assert page.locator("[data-testid='toast-body']").count() == 0

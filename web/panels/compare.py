@@ -35,7 +35,7 @@ def attach(tab: Tab) -> None:
             for name in ("a", "b"):
                 with gr.Column():
                     prefix = f"{task.name}-compare-{name}"
-                    chat = {HISTORY: conversation_widget(task, f"{prefix}-chat")} if task.conversation else {}
+                    chat = {HISTORY: conversation_widget(task, f"{prefix}-{HISTORY}")} if task.conversation else {}
                     outputs = {**chat, **task.outputs()}
                     for key, widget in outputs.items():  # the builder's elem_ids are the main tab's
                         widget.elem_id = f"{prefix}-{key}"
