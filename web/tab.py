@@ -30,6 +30,7 @@ RUN_KEY_JS = """() => {
 }"""
 
 HISTORY = "history"  # the name a conversation travels by: into prepare and present, and back from present
+MESSAGE = "message"  # a conversation's message box: emptied once its message is answered; Enter sends a multimodal one
 
 
 def conversation_widget(task: Task, elem_id: str) -> gr.Chatbot:
@@ -102,8 +103,12 @@ class Tab:
     def wire(self, api=None) -> None:
         """Run (and Stop) events, once every panel has added what a finished run fills; the lean route too."""
         outputs = [*self.outputs.values(), self.raw, self.status, *(widget for widget, _ in self.extras.values())]
-        self.event = self.run.click(zerogpu.gpu(self.handler()), inputs_kwargs=self.values, outputs=outputs,
-                                    api_name=self.task.api_name, **self.settings)
+        message = self.inputs.get(MESSAGE) if self.task.conversation else None
+        sends = [message.submit] if isinstance(message, gr.MultimodalTextbox) else []  # Enter and its send arrow
+        self.event = gr.on([self.run.click, *sends], zerogpu.gpu(self.handler()), inputs_kwargs=self.values,
+                           outputs=outputs, api_name=self.task.api_name, **self.settings)
+        if message is not None:  # answered: the box is ready for the next message (a failed one stays to be fixed)
+            self.event.success(lambda: None, None, message, api_visibility="private", queue=False)
         if self.stop:  # Stop cancels the event; gradio then closes the handler's generator, which ends generation
             self.stop.click(None, None, None, cancels=[self.event], api_visibility="private")
         if api is not None:

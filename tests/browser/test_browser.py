@@ -273,3 +273,33 @@ def test_compare_on_the_chat_tab_shows_two_answers_each_in_its_own_conversation(
         assert chat.locator("[data-testid='bot']").count() == 1
     assert page.locator("#text-generation-chat [data-testid='user']").count() == 0  # the tab's own chat: untouched
     assert page.locator("[data-testid='toast-body']").count() == 0
+
+
+def test_a_chat_message_is_sent_with_enter_and_the_box_is_emptied_once_answered(page, app_url):
+    """Image chat: Enter in the message box sends it (as the send arrow does); once answered, the box is empty, so
+    the next question does not send the same photo again. Text generation empties its box too."""
+    needs("image-text-to-text")
+    open_tab(page, app_url, "image-text-to-text")
+    long_generation(page, "image-text-to-text", tokens=4)
+    box = page.locator("#image-text-to-text-message textarea")
+    box.fill("What is in this picture?")
+    box.press("Enter")
+    chat = page.locator("#image-text-to-text-chat")
+    chat.locator("[data-testid='bot']").first.wait_for(timeout=60_000)
+    page.locator("#image-text-to-text-status").filter(has_text="inference").wait_for()
+    page.wait_for_function("document.querySelector('#image-text-to-text-message textarea').value === ''")
+    assert chat.locator("[data-testid='user']").count() == 1
+    box.fill("And now?")
+    box.press("Enter")
+    page.wait_for_function("document.querySelectorAll('#image-text-to-text-chat [data-testid=bot]').length == 2",
+                           timeout=60_000)
+    assert chat.locator("[data-testid='user']").count() == 2  # one bubble per question: nothing sent twice
+
+    needs("text-generation")
+    open_tab(page, app_url, "text-generation")
+    long_generation(page, "text-generation", tokens=4)
+    page.locator("#text-generation-message textarea").fill("Hello")
+    page.locator("#text-generation-run").click()
+    page.wait_for_function("document.querySelector('#text-generation-message textarea').value === ''",
+                           timeout=60_000)
+    assert page.locator("#text-generation-chat [data-testid='bot']").count() == 1
