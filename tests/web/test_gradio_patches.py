@@ -84,7 +84,11 @@ def test_the_app_serves_every_tab_with_every_patch_off(tiny_config, example, tmp
 
     from tasks import REGISTRY
 
-    port = 7990
+    import socket
+
+    with socket.socket() as probe:  # a free port on loopback
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
     env = {**os.environ, "PLAYGROUND_GRADIO_PATCHES": "off", "HF_HUB_OFFLINE": "1", "GRADIO_ANALYTICS_ENABLED": "False"}
     server = subprocess.Popen([sys.executable, "app.py", "--config", str(tiny_config), "--port", str(port)], cwd=ROOT,
                               env=env, stdout=open(tmp_path / "log", "w"), stderr=subprocess.STDOUT)
