@@ -12,7 +12,6 @@ import numpy as np
 from .batching import Batcher
 from .config import Config, ModelChoice
 from .devices import Placement
-from .errors import UserError
 from .models import ModelCache
 from .spec import Call, Task
 
@@ -118,15 +117,6 @@ class Runner:
             line += f" · {note}"
         outputs = self.task.present(result, **values)
         return Result(outputs, jsonable(result), line, call, choice, loaded.placement, values)
-
-
-def named_values(task: Task, given: Mapping[str, Any], defaults: Mapping[str, Any]) -> dict[str, Any]:
-    """The values a run takes, by name: those given, the defaults for the rest; an unknown name is refused."""
-    unknown = sorted(set(given) - set(defaults))
-    if unknown:
-        raise UserError(f"{task.title} takes no value named {', '.join(map(repr, unknown))}; it takes "
-                        f"{', '.join(defaults)}.")
-    return {**defaults, **given}
 
 
 def status_line(model: str, loaded, seconds: float) -> str:

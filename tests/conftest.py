@@ -97,15 +97,13 @@ def asset():
 
 
 @pytest.fixture(scope="session")
-def predict(served, client):
+def predict(client, named):
     """predict(task, **values) -> {output name: value}: one Run through Gradio's API, every value by name
     (the API's parameter names are the task's input and parameter names, plus "model" and, on a chat, "history").
     The answer holds the task's outputs by name, then "raw", "status" and "code"."""
 
     def call(task: str, **values) -> dict:
-        tab = served[0].tabs[REGISTRY[task].name]
-        answer = client.predict(api_name=f"/{tab.task.api_name}", **values)
-        return dict(zip(tab.output_names, answer, strict=True))
+        return named(task, client.predict(api_name=f"/{REGISTRY[task].api_name}", **values))
 
     return call
 

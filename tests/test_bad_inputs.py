@@ -21,7 +21,6 @@ from tasks import REGISTRY
 
 ROOT = Path(__file__).resolve().parent.parent
 MAX_AUDIO_SECONDS = 30  # the matrix app's limit, so "too long" audio stays a small file
-FILE_WIDGETS = (gr.Image, gr.Audio, gr.File, gr.Video)
 
 
 def widgets(task):
@@ -114,8 +113,9 @@ def bad(tmp_path_factory):
 
 
 @pytest.fixture(scope="module")
-def open_client(config):
-    """The app as an operator who allows any model and local folders runs it, with a short audio limit."""
+def open_app(config):
+    """The app as an operator who allows any model and local folders runs it, with a short audio limit:
+    (its tabs by task name, a client)."""
     from gradio_client import Client
 
     from app import build_demo
@@ -127,7 +127,7 @@ def open_client(config):
     demo = build_demo(open_config)
     try:
         _, url, _ = demo.queue().launch(prevent_thread_lock=True, server_name="127.0.0.1", ssr_mode=False, quiet=True)
-        yield Client(url, ssl_verify=False, verbose=False)
+        yield demo.tabs, Client(url, ssl_verify=False, verbose=False)
     finally:
         demo.close()
 
@@ -135,33 +135,9 @@ def open_client(config):
 # ---- the good request each bad one is followed by ----------------------------------------------------------
 
 
-def good_values(task, inputs):
-    """The task's first example by name, its files resolved from the repo (parameters keep their defaults)."""
-    example = task.examples[0] if task.examples else {}
-    values = {}
-    for name, widget in inputs.items():
-        value = example.get(name)
-        if value is None:
-            value = {gr.Image: "assets/chelsea.jpg", gr.Audio: "assets/speech_short.wav"}.get(type(widget), "hello world")
-        if isinstance(widget, FILE_WIDGETS):  # one file, or a list of them (gr.File(file_count="multiple"))
-            value = [as_file(v) for v in value] if isinstance(value, (list, tuple)) else as_file(value)
-        elif isinstance(widget, gr.MultimodalTextbox) and isinstance(value, dict):  # text and attached files
-            value = {**value, "files": [as_file(v) for v in value.get("files") or []]}
-        values[name] = value
-    return values
-
-
-def as_file(value):
-    if not isinstance(value, str):
-        return value
-    return handle_file(str(ROOT / value) if (ROOT / value).exists() else value)
-
-
-def status_of(task, answer) -> str:
+def status_of(tab, answer) -> str:
     """The status line of a Run's answer, found by name (web/tab.py Tab.output_names)."""
-    with gr.Blocks():
-        names = [*(["history"] if task.conversation else []), *task.outputs(), "raw", "status", "code"]
-    return dict(zip(names, answer, strict=True))["status"]
+    return dict(zip(tab.output_names, answer, strict=True))["status"]
 
 
 def other_task_model(task, tiny) -> str:
@@ -172,11 +148,12 @@ def other_task_model(task, tiny) -> str:
 
 @pytest.mark.parametrize("task_name, where, name, case, expect", list(cases()))
 def test_bad_input_gets_a_plain_error_and_the_next_request_works(
-    open_client, tiny, bad, task_name, where, name, case, expect
+    open_app, example, tiny, bad, task_name, where, name, case, expect
 ):
     task = REGISTRY[task_name]
+    tabs, open_client = open_app
     inputs, params = widgets(task)
-    values = {"model": tiny(task.name), **good_values(task, inputs)}
+    values = {"model": tiny(task.name), **example(task)}  # the first example, its files uploaded
     api = f"/{task.api_name}"
     if where == "input":
         widget = inputs[name]
@@ -208,22 +185,21 @@ def test_bad_input_gets_a_plain_error_and_the_next_request_works(
         if expect == "told":
             assert re.search(r"truncat|chunk|split|shortened|\bcut\b", str(answer), re.IGNORECASE), \
                 f"{case} was cut without telling the user: {str(answer)[:300]}"
-        assert "inference" in status_of(task, answer)  # a normal answer with its status line
+        assert "inference" in status_of(tabs[task.name], answer)  # a normal answer with its status line
 
-    answer = open_client.predict(model=tiny(task.name), **good_values(task, inputs), api_name=api)
-    assert "inference" in status_of(task, answer)
+    answer = open_client.predict(model=tiny(task.name), **example(task), api_name=api)
+    assert "inference" in status_of(tabs[task.name], answer)
 
 
-def test_unlisted_model_is_refused_by_the_curated_app(client, tiny):
+def test_unlisted_model_is_refused_by_the_curated_app(client, named, example, tiny):
     """With curated models only, any other id (or folder) is refused before anything is loaded."""
     for task in REGISTRY.values():
-        inputs, _ = widgets(task)
-        values = good_values(task, inputs)
+        values = example(task)
         with pytest.raises(AppError) as refused:
             client.predict(model="nobody/model-that-does-not-exist", **values, api_name=f"/{task.api_name}")
         assert_plain(str(refused.value))
         answer = client.predict(model=tiny(task.name), **values, api_name=f"/{task.api_name}")
-        assert "inference" in status_of(task, answer)
+        assert "inference" in named(task.name, answer)["status"]
 
 
 def test_the_matrix_covers_every_registered_task():

@@ -102,20 +102,17 @@ class LeanAPI:
         endpoint = self.endpoints.get(api_name)
         if endpoint is None:
             return 404, {"error": f"No task {api_name!r} here. Tasks: {', '.join(sorted(self.endpoints))}."}
+        names = ", ".join(endpoint.widgets)
         if not isinstance(body, dict):
-            return 400, {"error": f'Send a JSON object of named values, e.g. {{"model": ..., "{next(iter(endpoint.widgets.keys() - {"model"}), "text")}": ...}}.'}
+            return 400, {"error": f"Send a JSON object of named values; {api_name} takes {names}."}
         unknown = sorted(body.keys() - endpoint.widgets.keys())
         if unknown:
-            return 400, {"error": f"{api_name} takes no value named {', '.join(map(repr, unknown))}; it takes "
-                                  f"{', '.join(endpoint.widgets)}."}
+            return 400, {"error": f"{api_name} takes no value named {', '.join(map(repr, unknown))}; it takes {names}."}
         made: list[Path] = []  # files written for this request, removed when it is answered
         try:
-            values = {}
-            for name, widget in endpoint.widgets.items():
-                value = body.get(name)
-                if name == "model":  # checked against the server's policy by the runner, in a sentence
-                    continue
-                values[name] = self._value(widget, value if name in body else _default(widget), made, max_file_size)
+            values = {name: self._value(widget, body[name] if name in body else _default(widget), made, max_file_size)
+                      for name, widget in endpoint.widgets.items()
+                      if name != "model"}  # the model: checked against the server's policy by the runner
             with said_plainly(api_name):
                 result = endpoint.runner.run(body.get("model"), values, waiting=self.queue_size)
         except Busy:

@@ -33,9 +33,11 @@ HISTORY = "history"  # the name a conversation travels by: into prepare and pres
 MESSAGE = "message"  # a conversation's message box: emptied once its message is answered; Enter sends a multimodal one
 
 
-def conversation_widget(task: Task, elem_id: str) -> gr.Chatbot:
-    """The one chat widget of a conversation task (the tab's, or each side's in Compare)."""
-    return gr.Chatbot(label="Conversation", height=400, buttons=["copy"], elem_id=elem_id)
+def conversation(task: Task, elem_id: str) -> dict:
+    """{"history": the chat widget} for a conversation task (the tab's, or each side's in Compare); {} for others."""
+    if not task.conversation:
+        return {}
+    return {HISTORY: gr.Chatbot(label="Conversation", height=400, buttons=["copy"], elem_id=elem_id)}
 
 
 @dataclass
@@ -151,8 +153,7 @@ def build_tab(task: Task, config: Config, models: ModelCache, batcher: Batcher, 
             run = gr.Button("Run  (Ctrl+Enter)", variant="primary", elem_id=f"{task.name}-run")
             stop = gr.Button("Stop", variant="stop", elem_id=f"{task.name}-stop") if task.streams else None
         with gr.Column():
-            chat = {HISTORY: conversation_widget(task, f"{task.name}-chat")} if task.conversation else {}
-            outputs = {**chat, **task.outputs()}
+            outputs = {**conversation(task, f"{task.name}-chat"), **task.outputs()}
             status = gr.Markdown(elem_id=f"{task.name}-status")
             with gr.Accordion("Raw JSON", open=False):
                 raw = gr.JSON(label="Pipeline output", elem_id=f"{task.name}-json")

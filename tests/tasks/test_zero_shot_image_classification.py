@@ -8,6 +8,7 @@ from runtime.tiny import bpe_tokenizer, save
 from tasks._vision import with_input
 from tasks.zero_shot_image_classification import prepare, present
 
+from tests.tasks._tiny_helpers import text_and_vision_configs
 from tests.tasks._vision_checks import assert_bad_images_refused
 
 
@@ -15,11 +16,7 @@ def build_tiny_clip(folder):
     from transformers import CLIPConfig, CLIPImageProcessor, CLIPModel
 
     tokenizer = bpe_tokenizer(model_max_length=64)
-    eos = tokenizer.eos_token_id
-    text = dict(vocab_size=tokenizer.vocab_size, hidden_size=32, num_hidden_layers=2, num_attention_heads=2,
-                intermediate_size=37, max_position_embeddings=64, bos_token_id=eos, eos_token_id=eos, pad_token_id=eos)
-    vision = dict(image_size=32, patch_size=8, hidden_size=32, num_hidden_layers=2, num_attention_heads=2,
-                  intermediate_size=37)
+    text, vision = text_and_vision_configs(tokenizer)
     config = CLIPConfig(text_config=text, vision_config=vision, projection_dim=32)
     processor = CLIPImageProcessor(size={"shortest_edge": 32}, crop_size={"height": 32, "width": 32})
     save(folder, CLIPModel(config), tokenizer, processor)

@@ -8,6 +8,7 @@ from runtime.spec import TinyModel
 from runtime.tiny import bpe_tokenizer, save
 from tasks.zero_shot_object_detection import prepare
 
+from tests.tasks._tiny_helpers import text_and_vision_configs
 from tests.tasks._vision_checks import annotations, assert_bad_images_refused, rows
 
 
@@ -16,11 +17,7 @@ def build_tiny_owlvit(folder):
     from transformers import OwlViTConfig, OwlViTForObjectDetection, OwlViTImageProcessor
 
     tokenizer = bpe_tokenizer(model_max_length=16)
-    eos = tokenizer.eos_token_id
-    text = dict(vocab_size=tokenizer.vocab_size, hidden_size=32, num_hidden_layers=2, num_attention_heads=2,
-                intermediate_size=37, max_position_embeddings=16, bos_token_id=eos, eos_token_id=eos, pad_token_id=eos)
-    vision = dict(image_size=32, patch_size=8, hidden_size=32, num_hidden_layers=2, num_attention_heads=2,
-                  intermediate_size=37)
+    text, vision = text_and_vision_configs(tokenizer)
     config = OwlViTConfig(text_config=text, vision_config=vision, projection_dim=32)  # projection == text hidden
     processor = OwlViTImageProcessor(size={"height": 32, "width": 32}, crop_size={"height": 32, "width": 32})
     model = OwlViTForObjectDetection(config)

@@ -9,7 +9,7 @@ import gradio as gr
 from runtime import zerogpu
 
 from ..errors import said_plainly
-from ..tab import HISTORY, Tab, conversation_widget
+from ..tab import HISTORY, Tab, conversation
 
 
 @dataclass
@@ -35,8 +35,7 @@ def attach(tab: Tab) -> None:
             for name in ("a", "b"):
                 with gr.Column():
                     prefix = f"{task.name}-compare-{name}"
-                    chat = {HISTORY: conversation_widget(task, f"{prefix}-{HISTORY}")} if task.conversation else {}
-                    outputs = {**chat, **task.outputs()}
+                    outputs = {**conversation(task, f"{prefix}-{HISTORY}"), **task.outputs()}
                     for key, widget in outputs.items():  # the builder's elem_ids are the main tab's
                         widget.elem_id = f"{prefix}-{key}"
                     sides.append(Side(name, outputs, gr.JSON(label="Pipeline output", visible=False,
