@@ -107,11 +107,11 @@ CHAT_TEMPLATE = (  # a ChatML-style template, enough for apply_chat_template and
 )
 
 
-def causal_lm(folder: Path, chat: bool = True, positions: int = 4096) -> None:
-    """A tiny GPT-2 with a byte-level BPE tokenizer (and a chat template when chat=True)."""
+def causal_lm(folder: Path, chat: bool = True, positions: int = 4096, corpus: Iterable[str] = ()) -> None:
+    """A tiny GPT-2 with a byte-level BPE tokenizer (and a chat template when chat=True), trained on CORPUS + corpus."""
     from transformers import GenerationConfig, GPT2Config, GPT2LMHeadModel
 
-    tokenizer = bpe_tokenizer(model_max_length=positions, chat_template=CHAT_TEMPLATE if chat else None)
+    tokenizer = bpe_tokenizer(model_max_length=positions, corpus=corpus, chat_template=CHAT_TEMPLATE if chat else None)
     config = GPT2Config(
         vocab_size=len(tokenizer), n_positions=positions, n_embd=32, n_layer=2, n_head=2,
         bos_token_id=tokenizer.bos_token_id, eos_token_id=tokenizer.eos_token_id,

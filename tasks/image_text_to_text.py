@@ -3,10 +3,8 @@
 import contextlib
 
 from runtime.errors import UserError
-from runtime.media import load_image
 from runtime.spec import Call, Limits, Task
-
-IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".webp", ".gif", ".bmp", ".tif", ".tiff")
+from tasks._chat import path_of, shown_turn, to_template
 
 
 def inputs():
@@ -49,25 +47,6 @@ def prepare(message, max_new_tokens=128, temperature=0.0, top_p=1.0, history=Non
     return Call(chat, {"max_new_tokens": int(max_new_tokens), **sampling})
 
 
-def to_template(role: str, content, limits: Limits) -> dict:
-    blocks = []
-    for part in content if isinstance(content, list) else [content]:
-        if isinstance(part, str):
-            part = {"type": "text", "text": part}
-        if part.get("type") == "text" and part["text"].strip():
-            blocks.append({"type": "text", "text": part["text"]})
-        elif part.get("type") == "file":
-            path = path_of(part["file"])
-            if not path.lower().endswith(IMAGE_SUFFIXES):
-                raise UserError(f"{path.rsplit('/', 1)[-1]} is not an image; this chat takes images and text.")
-            blocks.append({"type": "image", "image": load_image(path, limits.max_image_side)})
-    return {"role": role, "content": blocks}
-
-
-def path_of(file) -> str:
-    return file if isinstance(file, str) else file["path"]
-
-
 def run(pipe, call, progress=None):
     """Streams {"generated_text": answer so far}; closing it (Stop) closes the token stream, which ends generation."""
     from runtime.streaming import stream_text
@@ -82,10 +61,8 @@ def run(pipe, call, progress=None):
 
 
 def present(result, message, history=None, **_):
-    answer = result["generated_text"]
-    files = (message or {}).get("files") or []
-    question = [*({"path": path_of(f)} for f in files), *([message["text"]] if message.get("text") else [])]
-    return {"history": [*(history or []), {"role": "user", "content": question}, {"role": "assistant", "content": answer}]}
+    turns = [{"role": "user", "content": shown_turn(message)}, {"role": "assistant", "content": result["generated_text"]}]
+    return {"history": [*(history or []), *turns]}
 
 
 TASK = Task(

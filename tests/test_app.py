@@ -5,7 +5,7 @@ from pathlib import Path
 
 import pytest
 
-from tasks import REGISTRY
+from tasks import REGISTRY, discover
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -35,6 +35,13 @@ def test_foundation_tasks_are_registered_in_their_modalities():
     assert "automatic-speech-recognition" in [t.name for t in groups["Audio"]]
 
 
+def test_every_pipeline_task_of_transformers_has_a_tab():
+    """A task a future transformers adds shows up here as a failure, not as a silent gap."""
+    from transformers.pipelines import SUPPORTED_TASKS
+
+    assert not set(SUPPORTED_TASKS) - set(discover("")), "transformers offers pipeline tasks without a tab"
+
+
 def test_every_task_has_its_api_endpoint(client):
     endpoints = client.view_api(print_info=False, return_format="dict")["named_endpoints"]
     for task in REGISTRY.values():
@@ -44,7 +51,7 @@ def test_every_task_has_its_api_endpoint(client):
 def test_unlisted_model_is_refused_and_next_request_works(client, tiny):
     from gradio_client.exceptions import AppError
 
-    with pytest.raises(AppError, match="not in the list of choices"):  # gradio checks the picker first
+    with pytest.raises(AppError, match="only offers the listed models for Text classification: tiny-"):
         client.predict(model="someone/else", text="hello", top_k=1, api_name="/text_classification")
     with pytest.raises(AppError, match="Type some text"):
         client.predict(model=tiny("text-classification"), text="   ", top_k=1, api_name="/text_classification")
