@@ -76,8 +76,8 @@ def build_requests(tasks, tabs, models: dict, count: int, workdir: Path) -> list
             elif isinstance(widget, gr.Textbox):
                 value = f"{value or CORPUS[i % len(CORPUS)]} Request {i}." if first else value
             elif isinstance(widget, gr.Image):
-                value = image_file(workdir, i) if first else str(ROOT / value)
-                files.append(name)
+                value = image_file(workdir, i) if first else value and str(ROOT / value)  # optional: may be None
+                files += [name] if value else []
             elif isinstance(widget, gr.Audio):
                 value = audio_file(workdir, i) if first else str(ROOT / value)
                 files.append(name)

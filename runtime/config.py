@@ -25,6 +25,11 @@ class ModelChoice:
     def display(self) -> str:
         return self.label or self.id
 
+    @property
+    def public_name(self) -> str:
+        """What a refusal calls it: the label, the Hub id, or a local folder's own name (no path on this server)."""
+        return self.label or (Path(self.id).name if looks_like_path(self.id) else self.id)
+
     @classmethod
     def parse(cls, entry: "str | Mapping") -> "ModelChoice":
         return cls(entry) if isinstance(entry, str) else cls(**entry)
@@ -70,10 +75,10 @@ class Config:
         choices = self.choices(task)
         model_id = (model_id or "").strip() or choices[0].id
         for choice in choices:
-            if model_id in (choice.id, choice.label):
+            if model_id in (choice.id, choice.label, choice.public_name):
                 return choice
         if not self.allow_any_model:
-            offered = ", ".join(c.id for c in choices)
+            offered = ", ".join(c.public_name for c in choices)
             raise UserError(f"This server only offers the listed models for {task.title}: {offered}.")
         if looks_like_path(model_id) and not self.allow_local_paths:
             raise UserError("This server does not load models from folders typed by visitors; use a Hub id.")

@@ -112,7 +112,7 @@ class Runner:
 
     def _answer(self, result, values, choice, loaded, call, seconds) -> Result:
         line = status_line(choice.display, loaded, seconds) + truncation_note(loaded.pipe, call)
-        note = self.task.note(loaded.pipe, call) if self.task.note else ""
+        note = self.task.note(loaded.pipe, call, result) if self.task.note else ""
         if note:
             line += f" · {note}"
         outputs = self.task.present(result, **values)
@@ -125,7 +125,8 @@ def status_line(model: str, loaded, seconds: float) -> str:
 
 
 # pipelines that cut a text to the model's window on their own, without a `truncation` argument
-ALWAYS_TRUNCATE = ("TokenClassificationPipeline", "ZeroShotClassificationPipeline")
+ALWAYS_TRUNCATE = ("TokenClassificationPipeline", "ZeroShotClassificationPipeline",
+                   "SummaryPipeline", "TranslationPipeline")  # runtime/pipelines/seq2seq.py's (they cut to the window)
 
 
 def truncation_note(pipe, call: Call) -> str:

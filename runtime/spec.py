@@ -75,7 +75,8 @@ class Task:
     own_pipeline: bool = False  # the module provides the pipeline itself (transformers 5 lacks it)
     check_architecture: bool = True  # refuse models whose architecture is not one of this task's
     description: str = ""
-    note: Callable[[Any, Call], str] | None = None  # (pipe, call) -> a word for the status line on how the input was read
+    note: Callable[[Any, Call, Any], str] | None = None  # (pipe, call, result) -> a word for the status line: how the
+    # input was read, or why a result is empty and what to try
     snippet: Callable[[Any], str] | None = None  # (SnippetContext) -> code, when runtime.snippets' generic one is wrong
 
     def __post_init__(self):

@@ -13,7 +13,7 @@ def inputs():
 
     return {
         "audio": gr.Audio(
-            label="Audio", type="filepath", sources=["microphone", "upload"], elem_id="audio-classification-audio",
+            label="Audio", type="filepath", sources=["upload", "microphone"], elem_id="audio-classification-audio",
         )
     }
 

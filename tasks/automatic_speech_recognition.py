@@ -19,7 +19,7 @@ def inputs():
 
     return {
         "audio": gr.Audio(
-            label="Audio", type="filepath", sources=["microphone", "upload"],
+            label="Audio", type="filepath", sources=["upload", "microphone"],
             elem_id="automatic-speech-recognition-audio",
         )
     }
@@ -128,7 +128,13 @@ def pipeline_kwargs(pipe, options: dict) -> tuple[dict, dict, list[str]]:
             wanted = "none"
     applied["timestamps"] = wanted
     language, task = options.get("language", ""), options.get("task", "transcribe")
-    if whisper:
+    english_only = whisper and not getattr(pipe.model.generation_config, "is_multilingual", True)  # *.en checkpoints
+    if english_only:
+        if language not in ("", "en") or task != "transcribe":  # their generate refuses any task or language
+            notes.append("This Whisper model is English-only: it transcribes English speech, so the language and "
+                         "task settings were ignored.")
+        applied.update(language="en", task="transcribe")
+    elif whisper:
         generate = {"task": task}
         if language:
             known = getattr(pipe.model.generation_config, "lang_to_id", None) or {}

@@ -27,8 +27,16 @@ def prepare(image, limits=Limits()):
     return Call(load_image(image, limits.max_image_side))
 
 
+MIN_SIDE = 2  # transformers squeezes a 1-pixel side out of the depth map, and its pipeline then fails on a 1×1 image
+
+
 def run(pipe, call, progress=None):
-    return with_input(call.inputs, pipe(call.inputs, **call.kwargs))
+    from PIL import Image
+
+    image = call.inputs
+    if min(image.size) < MIN_SIDE:  # the model resizes to its own size anyway: only the map's size changes
+        image = image.resize((max(image.width, MIN_SIDE), max(image.height, MIN_SIDE)), Image.Resampling.NEAREST)
+    return with_input(image, pipe(image, **call.kwargs))
 
 
 def colourise(depth: np.ndarray):

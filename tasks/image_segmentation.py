@@ -74,6 +74,13 @@ def present(result, **_):
     return {"image": annotated(image, masks), "table": pd.DataFrame(rows, columns=COLUMNS)}
 
 
+def nothing_found(pipe, call, result) -> str:
+    """The status line's word when no segment is shown, and what to try."""
+    if result["output"]:
+        return ""
+    return f"no segment scored {call.kwargs['threshold']:.2f} or more: lower the score threshold"
+
+
 TASK = Task(
     name="image-segmentation",
     title="Image segmentation",
@@ -89,6 +96,7 @@ TASK = Task(
     prepare=prepare,
     present=present,
     run=run,
+    note=nothing_found,
     examples=tuple({"image": path} for path in EXAMPLES),
     batchable=True,
     description="SegFormer (semantic) and Mask2Former (instance, panoptic): every region of the picture, labelled.",

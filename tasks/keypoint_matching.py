@@ -83,6 +83,14 @@ def present(result, **_):
     return {"image": side_by_side(first, second, matches), "table": pd.DataFrame(rows, columns=COLUMNS)}
 
 
+def nothing_found(pipe, call, result) -> str:
+    """The status line's word when no match is shown, and what to try."""
+    if result["output"]:
+        return ""
+    return (f"no match scored {call.kwargs['threshold']:.2f} or more: lower the match threshold, or try two photos "
+            "of the same scene")
+
+
 TASK = Task(
     name="keypoint-matching",
     title="Keypoint matching",
@@ -94,6 +102,7 @@ TASK = Task(
     prepare=prepare,
     present=present,
     run=run,
+    note=nothing_found,
     examples=(
         {"first": "assets/astronaut.jpg", "second": "assets/astronaut.jpg"},
         {"first": "assets/rocket.jpg", "second": "assets/astronaut.jpg"},

@@ -67,6 +67,14 @@ def present(result, **_):
     return {"image": annotated(image, masks), "table": pd.DataFrame(rows, columns=COLUMNS)}
 
 
+def nothing_found(pipe, call, result) -> str:
+    """The status line's word when no mask is shown, and what to try."""
+    if len(result["output"]["scores"]):
+        return ""
+    return (f"no mask passed the quality ({call.kwargs['pred_iou_thresh']:.2f}) and stability "
+            f"({call.kwargs['stability_score_thresh']:.2f}) thresholds: lower them, or use more points per side")
+
+
 TASK = Task(
     name="mask-generation",
     title="Mask generation (SAM)",
@@ -78,6 +86,7 @@ TASK = Task(
     prepare=prepare,
     present=present,
     run=run,
+    note=nothing_found,
     requires=("torchvision",),  # SAM's image processor needs it
     examples=tuple({"image": path} for path in EXAMPLES),
     description="Segment Anything: every object-like region of the picture as a mask, no labels needed.",

@@ -36,6 +36,13 @@ def present(result, **_):
     return present_boxes(result)
 
 
+def nothing_found(pipe, call, result) -> str:
+    """The status line's word when no box is shown, and what to try."""
+    if result["output"]:
+        return ""
+    return f"no box scored {call.kwargs['threshold']:.2f} or more: lower the score threshold to see weaker ones"
+
+
 TASK = Task(
     name="object-detection",
     title="Object detection",
@@ -47,6 +54,7 @@ TASK = Task(
     prepare=prepare,
     present=present,
     run=run,
+    note=nothing_found,
     examples=tuple({"image": path} for path in EXAMPLES),
     batchable=True,
     description="COCO-trained detectors (YOLOS, RT-DETR): what is where in the picture, as labelled boxes.",

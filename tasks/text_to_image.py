@@ -101,7 +101,7 @@ def run(pipe, call, progress=None):
     return {"images": out.images, "seed": seed}
 
 
-def cut_note(pipe, call) -> str:
+def cut_note(pipe, call, result=None) -> str:
     """The status line's word when the text encoder reads only the start of a prompt (CLIP: 77 tokens), else ""."""
     tokenizer = getattr(pipe, "tokenizer", None)
     limit = getattr(tokenizer, "model_max_length", None)

@@ -10,7 +10,7 @@ def inputs():
 
     return {
         "audio": gr.Audio(
-            label="Audio", type="filepath", sources=["microphone", "upload"],
+            label="Audio", type="filepath", sources=["upload", "microphone"],
             elem_id="zero-shot-audio-classification-audio",
         ),
         "labels": gr.Textbox(

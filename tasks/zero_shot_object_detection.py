@@ -41,6 +41,14 @@ def present(result, **_):
     return present_boxes(result)
 
 
+def nothing_found(pipe, call, result) -> str:
+    """The status line's word when no box is shown, and what to try."""
+    if result["output"]:
+        return ""
+    return (f"no box matched {', '.join(call.kwargs['candidate_labels'])} with a score of "
+            f"{call.kwargs['threshold']:.2f} or more: lower the score threshold, or describe the objects differently")
+
+
 TASK = Task(
     name="zero-shot-object-detection",
     title="Zero-shot object detection",
@@ -52,6 +60,7 @@ TASK = Task(
     prepare=prepare,
     present=present,
     run=run,
+    note=nothing_found,
     examples=(
         {"image": "assets/chelsea.jpg", "queries": "a cat's eye, a cat's ear, a nose"},
         {"image": "assets/astronaut.jpg", "queries": "a flag, a face, a helmet"},

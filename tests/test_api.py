@@ -55,6 +55,14 @@ def test_bad_input_is_a_sentence_and_the_next_request_works(client, tiny):
     assert post(client, "text_classification", {"model": model, "text": "fine again"})[0] == 200
 
 
+def test_an_unlisted_model_is_refused_with_the_listed_names_not_server_paths(client, config):
+    status, reply = post(client, "text_classification", {"model": "someone/any-model", "text": "hello"})
+    listed = config.models["text-classification"]
+    assert status == 400 and "only offers the listed models" in reply["error"], reply
+    assert all(choice.label in reply["error"] for choice in listed), reply  # what the picker shows
+    assert not any(str(Path(choice.id).parent) in reply["error"] for choice in listed), reply  # no server folder
+
+
 def test_an_image_comes_as_a_data_url_and_a_path_or_url_is_refused(client, served, tiny, asset):
     model = tiny("image-classification")
     status, reply = post(client, "image_classification",

@@ -11,6 +11,7 @@ import wave
 from pathlib import Path
 
 import gradio as gr
+import httpx
 import numpy as np
 import pytest
 from gradio_client import handle_file
@@ -141,8 +142,10 @@ def status_of(tab, answer) -> str:
 
 
 def other_task_model(task, tiny) -> str:
-    """A tiny model of another task, from another modality when there is one."""
-    others = sorted((t for t in REGISTRY.values() if t.name != task.name), key=lambda t: t.modality == task.modality)
+    """A tiny model of another task, from another modality when there is one (multimodal ones last: an omni model is
+    a vision-language model too)."""
+    others = sorted((t for t in REGISTRY.values() if t.name != task.name),
+                    key=lambda t: (t.modality == task.modality, t.modality == "Multimodal"))
     return tiny(others[0].name)
 
 
@@ -198,8 +201,32 @@ def test_unlisted_model_is_refused_by_the_curated_app(client, named, example, ti
         with pytest.raises(AppError) as refused:
             client.predict(model="nobody/model-that-does-not-exist", **values, api_name=f"/{task.api_name}")
         assert_plain(str(refused.value))
+        assert "only offers the listed models" in str(refused.value) and "/" not in str(refused.value).split(":", 1)[1]
         answer = client.predict(model=tiny(task.name), **values, api_name=f"/{task.api_name}")
         assert "inference" in named(task.name, answer)["status"]
+
+
+def text_boxes():
+    for task in REGISTRY.values():
+        inputs, params = widgets(task)
+        for name, widget in {**inputs, **params}.items():
+            if isinstance(widget, gr.Textbox):
+                yield pytest.param(task.name, name, id=f"{task.name}-{name}")
+
+
+@pytest.mark.parametrize("task_name, name", list(text_boxes()))
+def test_a_list_sent_as_text_is_refused_on_both_apis(client, example, tiny, task_name, name):
+    """A JSON list is not one text: gradio would hand it on as the text "['I love this!', 'x']"."""
+    task, sent = REGISTRY[task_name], ["I love this!", "x"]
+    values = {**dict.fromkeys(widgets(task)[0]), **example(task), name: sent}  # inputs the example leaves out: None
+    with pytest.raises(AppError) as refused:
+        client.predict(model=tiny(task.name), **values, api_name=f"/{task.api_name}")
+    lean = httpx.post(f"{client.src.rstrip('/')}/api/{task.api_name}", json={"model": tiny(task.name), name: sent},
+                      timeout=60)
+    assert lean.status_code == 400, lean.text
+    for message in (str(refused.value), lean.json()["error"]):
+        assert "must be a single text, not a list" in message, message
+        assert_plain(message)
 
 
 def test_the_matrix_covers_every_registered_task():

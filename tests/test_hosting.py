@@ -106,7 +106,7 @@ def upload(url: str, path: Path) -> dict:
 
 
 def test_curated_only_unless_the_operator_allows_any(client, tiny):
-    with pytest.raises(AppError, match="not in the list of choices"):
+    with pytest.raises(AppError, match="only offers the listed models for Text classification"):
         client.predict(model="someone/any-model", text="hello", top_k=1, api_name="/text_classification")
     closed = Config()
     with pytest.raises(Exception, match="only offers the listed models"):
@@ -191,7 +191,7 @@ def test_the_lean_api_has_the_same_limits_busy_and_file_size(app_url, tiny, asse
     assert all("busy" in reply["error"] and "try again" in reply["error"] for status, reply in answers if status == 503)
     big = "data:image/png;base64," + base64.b64encode(b"\x89PNG" + bytes(1_200_000)).decode()
     status, reply = lean(app_url, "image_classification", model=tiny("image-classification"), image=big)
-    assert status == 400 and "larger than this server accepts (1 MB at most)" in reply["error"], reply
+    assert status == 413 and "larger than this server accepts (1 MB at most)" in reply["error"], reply  # as README
     huge = httpx.post(f"{app_url}/api/image_classification",
                       json={"model": None, "image": "data:," + "A" * 16_000_000}, timeout=60)
     assert huge.status_code == 413 and "The request is larger than this server accepts" in huge.json()["error"]

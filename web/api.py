@@ -7,6 +7,7 @@ the same names, as a plain JSON object and answers with the pipeline's raw resul
     POST /api/text_classification   {"model": "<model>", "text": "I love it", "top_k": 2}
     200 {"result": [{"label": "POSITIVE", "score": 0.98}, ...], "status": "**<model>** · cpu · ..."}
     400 {"error": "Type some text to classify."}      a sentence, as the tab would show it
+    413 {"error": "The Image is larger than ..."}      a file over the upload limit (--max-file-size)
     503 {"error": "The server is busy: ..."}           more requests waiting than --queue-size
 
 Values left out take the tab's defaults; a missing or null model is the tab's first model. Files (images, audio,
@@ -34,6 +35,10 @@ from .errors import said_plainly
 log = logging.getLogger(__name__)
 FILE_WIDGETS = (gr.Image, gr.Audio, gr.Video, gr.File)
 BODY_FILES = 10  # a request body may hold this many files of the upload limit (image features takes up to 8)
+
+
+class TooLarge(gr.Error):
+    """A file over the server's upload limit: answered 413, as Gradio's upload route answers it."""
 
 
 @dataclass
@@ -117,6 +122,8 @@ class LeanAPI:
                 result = endpoint.runner.run(body.get("model"), values, waiting=self.queue_size)
         except Busy:
             return 503, {"error": BUSY}
+        except TooLarge as error:
+            return 413, {"error": error.message}
         except gr.Error as error:
             return 400, {"error": error.message}
         except Exception:
@@ -162,7 +169,7 @@ class LeanAPI:
         except (binascii.Error, ValueError):
             raise gr.Error(f"The {label or 'file'} is not valid base64.") from None
         if max_file_size and len(content) > max_file_size:
-            raise gr.Error(f"The {label or 'file'} is larger than this server accepts ({max_file_size / 2**20:g} MB "
+            raise TooLarge(f"The {label or 'file'} is larger than this server accepts ({max_file_size / 2**20:g} MB "
                            "at most).")
         suffix = "." + header[5:].split(";")[0].split("/")[-1] if "/" in header else ""
         handle = tempfile.NamedTemporaryFile(dir=self._files, suffix=suffix[:12], delete=False)

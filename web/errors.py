@@ -28,13 +28,15 @@ def said_plainly(title: str):
 
 def plain_input_errors(components) -> None:
     """Gradio decodes some uploads itself (gr.Image opens the file) and reports failures as a generic error;
-    this makes such a failure say, in a sentence, what is wrong with the file."""
+    this makes such a failure say, in a sentence, what is wrong with the file. A text box refuses a JSON list or
+    object, which gradio would pass on as its Python spelling ("['a', 'b']") to be read as one text."""
     for component in components:
         component.preprocess = _said_plainly(component, component.preprocess)
 
 
 def _said_plainly(component, preprocess):
     choices = isinstance(component, (gr.Radio, gr.Dropdown, gr.CheckboxGroup))
+    text = isinstance(component, gr.Textbox)
     if isinstance(component, gr.Image):
         sentence = "That file is not an image this app can read (try a PNG or JPEG)."
     elif isinstance(component, gr.Audio):
@@ -43,6 +45,10 @@ def _said_plainly(component, preprocess):
         sentence = f"The {component.label or 'input'} could not be read; check it and try again."
 
     def checked(payload):
+        if text and isinstance(payload, (list, dict)):
+            kind = "a list" if isinstance(payload, list) else "a JSON object"
+            raise gr.Error(f"The {component.label or 'text'} must be a single text, not {kind}: send each text in "
+                           "a request of its own.", print_exception=False)
         try:
             return preprocess(payload)
         except gr.Error:

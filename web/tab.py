@@ -1,7 +1,11 @@
 """One task's tab: its widgets by name, the runner behind them, and the Run and Stop events."""
 
+import collections
 import contextlib
+import dataclasses
 import tempfile
+import threading
+import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -29,6 +33,8 @@ RUN_KEY_JS = """() => {
   });
 }"""
 
+UPDATE_SECONDS = 0.05  # a stream shows its text at most 20 times a second (a small model writes 200 tokens a second)
+KEPT_ERRORS = 1000  # sessions whose last refusal waits for their page to show it (API callers never fetch theirs)
 HISTORY = "history"  # the name a conversation travels by: into prepare and present, and back from present
 MESSAGE = "message"  # a conversation's message box: emptied once its message is answered; Enter sends a multimodal one
 
@@ -59,6 +65,8 @@ class Tab:
     extras: dict[str, tuple[Any, Callable[[Result], Any]]] = field(default_factory=dict)  # name -> (widget, fill):
     # more widgets a finished run fills (the code panel's code)
     event: Any = None  # the Run event, once wired
+    stops: dict[str, set[threading.Event]] = field(default_factory=dict)  # browser session -> its running streams
+    errors: collections.OrderedDict = field(default_factory=collections.OrderedDict)  # session -> its last refusal
 
     @property
     def values(self) -> dict[str, Any]:
@@ -85,17 +93,22 @@ class Tab:
         runner, title, extras = self.runner, self.task.title, self.extras
 
         if self.task.streams:
-            def handler(progress=gr.Progress(), **values):
-                last = None
-                with said_plainly(title), contextlib.closing(runner.stream(values.pop("model", None), values,
-                                                                          progress)) as results:
-                    for last in results:  # Stop closes this generator, and so the stream: generation ends
-                        yield self.shown(last)
-                if last is not None and extras:  # the whole answer once more, with what a finished run fills
+            def handler(request: gr.Request, progress=gr.Progress(), **values):
+                last, stop, shown_at = None, threading.Event(), 0.0
+                with self.stoppable(request, stop), self.kept_errors(request), said_plainly(title), \
+                        contextlib.closing(runner.stream(values.pop("model", None), values, progress)) as results:
+                    for last in results:
+                        if stop.is_set():  # Stop: leaving closes the stream, which ends generation
+                            last = dataclasses.replace(last, status=f"{last.status} · **stopped**: the answer so far is kept")
+                            break
+                        if time.monotonic() - shown_at >= UPDATE_SECONDS:  # a page redrawn per token can't take a click
+                            shown_at = time.monotonic()
+                            yield self.shown(last)
+                if last is not None:  # the whole answer once more, finished or stopped, with what a finished run fills
                     yield self.shown(last) | {widget: fill(last) for widget, fill in extras.values()}
         else:
-            def handler(progress=gr.Progress(), **values):
-                with said_plainly(title):
+            def handler(request: gr.Request, progress=gr.Progress(), **values):
+                with self.kept_errors(request), said_plainly(title):
                     result = runner.run(values.pop("model", None), values, progress)
                 return self.shown(result) | {widget: fill(result) for widget, fill in extras.values()}
 
@@ -109,12 +122,50 @@ class Tab:
         sends = [message.submit] if isinstance(message, gr.MultimodalTextbox) else []  # Enter and its send arrow
         self.event = gr.on([self.run.click, *sends], zerogpu.gpu(self.handler()), inputs_kwargs=self.values,
                            outputs=outputs, api_name=self.task.api_name, **self.settings)
+        self.event.failure(self.failed, None, outputs, api_visibility="private", queue=False, show_progress="hidden")
         if message is not None:  # answered: the box is ready for the next message (a failed one stays to be fixed)
             self.event.success(lambda: None, None, message, api_visibility="private", queue=False)
-        if self.stop:  # Stop cancels the event; gradio then closes the handler's generator, which ends generation
-            self.stop.click(None, None, None, cancels=[self.event], api_visibility="private")
+        if self.stop:  # Stop ends the stream as an answer (gradio's cancel would mark every output "Error")
+            self.stop.click(self.stop_streams, None, None, queue=False, api_visibility="private")
         if api is not None:
             api.add(self)
+
+
+    @contextlib.contextmanager
+    def stoppable(self, request: gr.Request | None, stop: threading.Event):
+        """Registers a running stream of the browser session, so that its Stop button can end it."""
+        session = getattr(request, "session_hash", None)
+        running = self.stops.setdefault(session, set()) if session else set()
+        running.add(stop)
+        try:
+            yield
+        finally:
+            running.discard(stop)
+            if session and not running:
+                self.stops.pop(session, None)
+
+    @contextlib.contextmanager
+    def kept_errors(self, request: gr.Request | None):
+        """Keeps the sentence of a refused run for the session, for the status line to show once the toast is gone."""
+        try:
+            yield
+        except gr.Error as error:
+            session = getattr(request, "session_hash", None)
+            if session:
+                self.errors[session] = error.message
+                while len(self.errors) > KEPT_ERRORS:
+                    self.errors.popitem(last=False)
+            raise
+
+    def failed(self, request: gr.Request) -> dict:
+        """After a failed run: its sentence in the status line; the other outputs as they were, without error badges."""
+        message = self.errors.pop(getattr(request, "session_hash", None), None) or "The run failed."
+        others = [*self.outputs.values(), self.raw, *(widget for widget, _ in self.extras.values())]
+        return {self.status: f"⚠️ {message}"} | dict.fromkeys(others, gr.skip())
+
+    def stop_streams(self, request: gr.Request) -> None:
+        for stop in list(self.stops.get(getattr(request, "session_hash", None), ())):
+            stop.set()
 
 
 def served(value):
@@ -160,9 +211,24 @@ def build_tab(task: Task, config: Config, models: ModelCache, batcher: Batcher, 
     if task.examples:
         gr.Examples([[example.get(name, widget.value) for name, widget in inputs.items()] for example in task.examples],
                     inputs=list(inputs.values()), label="Examples")
+    model.preprocess = listed_only(model.preprocess, config, task)
     model.change(lambda m: describe_model(config, task, m), model, info, api_visibility="private")
     link.click(None, [model], None, js=copy_link_js(task))
     return Tab(task, runner, config, model, inputs, params, outputs, raw, status, run, stop, settings)
+
+
+def listed_only(preprocess: Callable, config: Config, task: Task) -> Callable:
+    """The model picker's check, refusing as the engine does: gradio's own message would list the choices' values,
+    server folder paths among them, where visitors should see the models' names only."""
+
+    def checked(payload):
+        try:
+            return preprocess(payload)
+        except gr.Error:
+            with said_plainly(task.title):
+                return config.resolve(task, payload).id  # a listed model's name (not its value) is taken too
+
+    return checked
 
 
 def queue_settings(task: Task, config: Config, batcher: Batcher) -> dict:

@@ -159,6 +159,8 @@ def test_bad_input_shows_a_toast_and_the_page_keeps_working(page, app_url):
     page.locator("#text-classification-run").click()
     toast = page.locator("[data-testid='toast-body']")
     toast.filter(has_text="Type some text").wait_for()
+    page.locator("#text-classification-status").filter(has_text="Type some text").wait_for()  # kept after the toast
+    assert page.locator("#text-classification-labels .error, #text-classification-json .error").count() == 0
     page.locator("#text-classification-text textarea").fill("Now a real sentence")
     page.locator("#text-classification-run").click()
     assert "inference" in wait_status(page, "text-classification")
@@ -303,3 +305,116 @@ def test_a_chat_message_is_sent_with_enter_and_the_box_is_emptied_once_answered(
     page.wait_for_function("document.querySelector('#text-generation-message textarea').value === ''",
                            timeout=60_000)
     assert page.locator("#text-generation-chat [data-testid='bot']").count() == 1
+
+
+def test_omni_chat_takes_an_image_and_a_recording_in_one_message(page, app_url):
+    """Omni chat: a photo and a WAV added to the message box, sent with Enter; both stay in the user's bubble and
+    the answer streams in below."""
+    needs("any-to-any")
+    open_tab(page, app_url, "any-to-any")
+    long_generation(page, "any-to-any", tokens=4)
+    page.locator("#any-to-any-message input[type='file']").set_input_files(
+        [str(ASSETS / "chelsea.jpg"), str(ASSETS / "speech_short.wav")])
+    page.locator("#any-to-any-message img").first.wait_for()
+    box = page.locator("#any-to-any-message textarea")
+    box.fill("What do you see and hear?")
+    box.press("Enter")
+    chat = page.locator("#any-to-any-chat")
+    chat.locator("[data-testid='bot']").first.wait_for(timeout=60_000)
+    assert "inference" in wait_status(page, "any-to-any")
+    assert chat.locator("img").count() >= 1 and chat.locator("audio").count() == 1  # the photo and the recording
+    assert page.locator("[data-testid='toast-body']").count() == 0
+
+
+def test_decision_answers_each_question_with_bars(page, app_url):
+    """Decision: the ticket-triage example run as it opens; each of its three questions gets its bars and a row."""
+    needs("decision")
+    open_tab(page, app_url, "decision")
+    page.locator("#decision-state textarea").fill(REGISTRY["decision"].examples[0]["state"])
+    page.locator("#decision-run").click()
+    assert "inference" in wait_status(page, "decision")
+    answers = page.locator("#decision-answers")
+    for name in ("refund", "urgency", "department"):
+        assert name in answers.inner_text()
+    assert answers.locator("span[style*='width:']").count() == 2 + 4 + 3  # a bar per option
+    summary = page.locator("#decision-table").inner_text()
+    assert all(name in summary for name in ("refund", "urgency", "department"))
+    assert page.locator("[data-testid='toast-body']").count() == 0
+
+
+@pytest.mark.parametrize("task_name", sorted(t.name for t in REGISTRY.values() if t.streams and t.conversation))
+def test_stop_keeps_the_partial_answer_and_says_stopped(page, app_url, served, task_name):
+    """Every streamed chat: Stop ends generation and leaves the conversation with the answer so far, a status line
+    that says "stopped", and no "Error" badge anywhere; the next message goes on in the same conversation."""
+    open_tab(page, app_url, task_name)
+    long_generation(page, task_name, tokens=1024)
+    page.locator(f"#{task_name}-message textarea").fill("Tell me a long story")
+    page.locator(f"#{task_name}-run").click()
+    chat = page.locator(f"#{task_name}-chat")
+    deadline = time.monotonic() + 60  # a tiny model writes 1,024 tokens in a few seconds: Stop as soon as it writes
+    while not served[0].tabs[task_name].stops and time.monotonic() < deadline:  # this page's stream has begun
+        time.sleep(0.05)
+    time.sleep(0.3)
+    page.locator(f"#{task_name}-stop").click()
+    status = page.locator(f"#{task_name}-status")
+    status.filter(has_text="stopped").wait_for(timeout=10_000)
+    deadline = time.monotonic() + 10
+    while generating() and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert not generating(), "the model kept generating after Stop"
+    page.wait_for_timeout(1000)
+    assert "Error" not in status.inner_text() and "Error" not in chat.inner_text()
+    assert page.locator(".error, [data-testid='toast-body']").count() == 0
+    assert chat.locator("[data-testid='user']").count() == 1 and chat.locator("[data-testid='bot']").count() == 1
+    assert chat.locator("[data-testid='bot']").first.get_attribute("aria-label").strip() != "bot's message:"
+
+    long_generation(page, task_name, tokens=3)
+    page.locator(f"#{task_name}-message textarea").fill("And then?")
+    page.locator(f"#{task_name}-run").click()
+    page.wait_for_function(f"document.querySelectorAll('#{task_name}-chat [data-testid=bot]').length == 2",
+                           timeout=60_000)
+    status.filter(has_text="inference").wait_for()
+    assert "stopped" not in status.inner_text()
+
+
+def audio_inputs():
+    import gradio as gr
+
+    for task in REGISTRY.values():
+        with gr.Blocks():
+            for name, widget in task.inputs().items():
+                if isinstance(widget, gr.Audio):
+                    yield pytest.param(task.name, widget.elem_id, id=f"{task.name}-{name}")
+
+
+@pytest.mark.parametrize("task_name, elem_id", list(audio_inputs()))
+def test_a_wav_dropped_on_an_audio_tab_as_it_opens_is_taken(page, app_url, task_name, elem_id):
+    """Every audio input opens ready for a file (upload first, microphone second): a dropped WAV is taken and runs."""
+    open_tab(page, app_url, task_name)
+    drop_file(page, f"#{elem_id} button.upload-container", ASSETS / "speech_short.wav", "audio/wav")
+    page.locator(f"#{elem_id}").filter(has_text="speech_short.wav").or_(
+        page.locator(f"#{elem_id} audio[src]")).first.wait_for()  # the dropped file is shown
+    page.locator(f"#{task_name}-run").click()
+    assert "inference" in wait_status(page, task_name)
+    assert page.locator("[data-testid='toast-body']").count() == 0
+
+
+def test_every_tab_keeps_a_refusal_in_its_status_line_without_error_badges(page, app_url):
+    """Run on a tab as it opens (nothing typed or added yet) is refused: the sentence stays in the status line after
+    the toast is gone, and no output is left with an "Error" badge."""
+    import gradio as gr
+
+    for task in REGISTRY.values():
+        open_tab(page, app_url, task.name)
+        with gr.Blocks():
+            texts = [w.elem_id for w in task.inputs().values() if isinstance(w, gr.Textbox) and w.value]
+        for elem_id in texts:  # a text filled in as the tab opens: emptied
+            page.locator(f"#{elem_id} textarea, #{elem_id} input").first.fill("")
+        page.locator(f"#{task.name}-run").click()
+        status = page.locator(f"#{task.name}-status")
+        status.filter(has_text="⚠️").wait_for(timeout=20_000)
+        page.wait_for_timeout(300)
+        said = status.inner_text()
+        assert len(said) > 20 and "failed" not in said, f"{task.name}: {said}"
+        toasts = page.locator("[data-testid='toast-body']")
+        assert page.get_by_text("Error", exact=True).count() == toasts.count(), f"{task.name}: an error badge is left"

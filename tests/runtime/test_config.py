@@ -22,6 +22,18 @@ def test_visitors_cannot_pick_unlisted_models_unless_allowed():
     assert Config(allow_any_model=True).resolve(TEXT, "someone/else") == ModelChoice("someone/else")
 
 
+def test_a_refusal_names_the_listed_models_without_server_paths(tmp_path):
+    folder = tmp_path / "models" / "our-classifier"
+    folder.mkdir(parents=True)
+    config = Config(models={TEXT.name: (ModelChoice(str(folder)), ModelChoice(str(tmp_path / "x"), label="Ours"),
+                                        ModelChoice("org/hub-model"))})
+    with pytest.raises(UserError) as refused:
+        config.resolve(TEXT, "someone/else")
+    assert str(refused.value).endswith("listed models for Text classification: our-classifier, Ours, org/hub-model.")
+    assert str(tmp_path) not in str(refused.value)
+    assert config.resolve(TEXT, "our-classifier").id == str(folder)  # the name it was told works
+
+
 def test_local_paths_and_remote_code_need_the_operator():
     with pytest.raises(UserError, match="does not load models from folders"):
         Config(allow_any_model=True).resolve(TEXT, "/etc")

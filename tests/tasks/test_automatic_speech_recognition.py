@@ -1,4 +1,5 @@
 import difflib
+import functools
 import re
 import subprocess
 from types import SimpleNamespace
@@ -54,8 +55,9 @@ def build_tiny(folder):
     save(folder, Wav2Vec2ForCTC(config), Wav2Vec2Processor(feature_extractor=extractor, tokenizer=tokenizer))
 
 
-def build_tiny_whisper(folder):
-    """A 1+1-layer Whisper with a BPE tokenizer trained here, its special and timestamp tokens, and a generation config."""
+def build_tiny_whisper(folder, english_only=False):
+    """A 1+1-layer Whisper with a BPE tokenizer trained here, its special and timestamp tokens, and a generation config
+    (English-only: as the *.en checkpoints', with no languages or tasks and `is_multilingual` false)."""
     import json
 
     from tokenizers import AddedToken, Tokenizer, models, pre_tokenizers, trainers
@@ -96,16 +98,18 @@ def build_tiny_whisper(folder):
     model.generation_config = GenerationConfig(
         max_new_tokens=8,  # random weights never say end-of-text: keep generation short
         decoder_start_token_id=start, bos_token_id=eos, eos_token_id=eos, pad_token_id=eos,
-        no_timestamps_token_id=ids("<|notimestamps|>"), prev_sot_token_id=ids("<|startofprev|>"), is_multilingual=True,
-        lang_to_id={token: ids(token) for token in languages},
-        task_to_id={"transcribe": ids("<|transcribe|>"), "translate": ids("<|translate|>")},
+        no_timestamps_token_id=ids("<|notimestamps|>"), prev_sot_token_id=ids("<|startofprev|>"),
         max_initial_timestamp_index=50, alignment_heads=[[0, 0], [0, 1]], begin_suppress_tokens=[eos],
-        suppress_tokens=[], return_timestamps=False,
+        suppress_tokens=[], return_timestamps=False, is_multilingual=not english_only,
+        **({} if english_only else {
+            "lang_to_id": {token: ids(token) for token in languages},
+            "task_to_id": {"transcribe": ids("<|transcribe|>"), "translate": ids("<|translate|>")}}),
     )
     save(folder, model, WhisperProcessor(feature_extractor=WhisperFeatureExtractor(feature_size=80), tokenizer=tokenizer))
 
 
-TINY = (TinyModel("tiny-wav2vec2-ctc", build_tiny), TinyModel("tiny-whisper", build_tiny_whisper))
+TINY = (TinyModel("tiny-wav2vec2-ctc", build_tiny), TinyModel("tiny-whisper", build_tiny_whisper),
+        TinyModel("tiny-whisper-en", functools.partial(build_tiny_whisper, english_only=True)))
 
 
 def parse_srt(text: str) -> list[tuple[float, float, str]]:
@@ -183,6 +187,15 @@ def test_whisper_options_apply_to_whisper_only():
     assert "no alignment heads" in notes[0]
     with pytest.raises(UserError, match="does not know the language 'ja'"):
         pipeline_kwargs(whisper, {"timestamps": "none", "language": "ja", "task": "transcribe"})
+
+
+def test_an_english_only_whisper_gets_no_task_or_language():
+    english = SimpleNamespace(type="seq2seq_whisper", model=SimpleNamespace(
+        generation_config=SimpleNamespace(alignment_heads=None, is_multilingual=False)))
+    kwargs, applied, notes = pipeline_kwargs(english, {"timestamps": "none", "language": "", "task": "transcribe"})
+    assert "generate_kwargs" not in kwargs and notes == [] and applied["language"] == "en"
+    kwargs, applied, notes = pipeline_kwargs(english, {"timestamps": "none", "language": "fr", "task": "translate"})
+    assert "generate_kwargs" not in kwargs and applied["task"] == "transcribe" and "English-only" in notes[0]
 
 
 def test_ctc_words_group_into_segments_at_pauses():
@@ -315,6 +328,19 @@ def test_end_to_end_whisper_language_translate_and_word_timestamps(predict, tiny
     out = ask(predict, tiny(TASK), asset("speech_short.wav"), "none", 30, 5, "fr", "translate")
     notes, raw = out["notes"], out["raw"]
     assert "ignored" in notes and "generate_kwargs" not in raw["applied"]
+
+
+def test_end_to_end_english_only_whisper_transcribes_and_says_the_settings_do_not_apply(predict, tiny, asset):
+    """*.en checkpoints refuse any task or language in generate: the tab sends none, and says what it ignored."""
+    english = tiny(TASK, "tiny-whisper-en")
+    out = ask(predict, english, asset("speech_short.wav"), "words")
+    assert isinstance(out["transcript"], str) and out["notes"] == "" and "tiny-whisper-en" in out["status"]
+    assert out["raw"]["applied"] == {"model_kind": "Whisper", "timestamps": "words", "language": "en",
+                                     "task": "transcribe"}
+    out = ask(predict, english, asset("speech_short.wav"), "segments", 30, 5, "fr", "translate")
+    assert "English-only" in out["notes"] and "ignored" in out["notes"] and isinstance(out["transcript"], str)
+    multilingual = ask(predict, tiny(TASK, "tiny-whisper"), asset("speech_short.wav"), "none", 30, 5, "de", "translate")
+    assert multilingual["raw"]["applied"]["language"] == "de" and multilingual["notes"] == ""  # still sent
 
 
 def test_end_to_end_bad_inputs_get_a_sentence_and_the_next_request_works(predict, tiny, asset, tmp_path):

@@ -53,6 +53,17 @@ def test_end_to_end_depth_map_is_the_input_size(predict, tiny, asset):
     assert "tiny-dpt" in status
 
 
+def test_end_to_end_one_pixel_wide_images_get_a_depth_map(predict, tiny, tmp_path):
+    """README: 1×1 images work on every tab (transformers drops a 1-pixel side of the depth map and then fails)."""
+    for size in ((1, 1), (1, 7), (5, 1)):
+        path = tmp_path / f"{size[0]}x{size[1]}.png"
+        Image.new("RGB", size, "red").save(path)
+        out = predict("depth-estimation", model=tiny("depth-estimation"), image=handle_file(str(path)))
+        seen = out["raw"]["input"]["image"]  # the image the model saw: each side at least 2 pixels
+        assert seen == [max(size[0], 2), max(size[1], 2)], (size, out["raw"])
+        assert Image.open(local(out["depth_map"])).size == tuple(seen) and "inference" in out["status"]
+
+
 def test_bad_images_are_refused_then_next_request_works(predict, tiny, tmp_path, asset):
     out = assert_bad_images_refused(predict, "depth-estimation", tmp_path, asset, model=tiny("depth-estimation"))
     assert Image.open(local(out["depth_map"])).size == Image.open(asset("coffee.jpg")).size

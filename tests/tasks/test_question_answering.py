@@ -3,7 +3,7 @@ import pytest
 from runtime.errors import UserError
 from runtime.spec import TinyModel
 from runtime.tiny import save, wordpiece_tokenizer
-from tasks.question_answering import prepare, present
+from tasks.question_answering import MAX_CONTEXT_CHARS, prepare, present
 from tests.tasks._tiny_helpers import bert_config
 
 SHORT = "Paris is the capital of France and Berlin is the capital of Germany."
@@ -31,6 +31,13 @@ def test_prepare_and_present():
     assert set(shown) == {"highlight", "answer"}
     pieces, line = shown["highlight"], shown["answer"]
     assert ("Berlin", "answer") in pieces and "".join(p for p, _ in pieces) == SHORT and "Berlin" in line
+
+
+def test_a_context_over_the_character_limit_is_refused_with_the_limit_named():
+    """README: a long context is read whole, in windows, up to MAX_CONTEXT_CHARS; beyond, the limit is said."""
+    prepare(context="x" * MAX_CONTEXT_CHARS, question="q")
+    with pytest.raises(UserError, match=f"at most {MAX_CONTEXT_CHARS:,} characters"):
+        prepare(context="x" * (MAX_CONTEXT_CHARS + 1), question="q")
 
 
 def test_end_to_end(predict, tiny):

@@ -1,9 +1,11 @@
+import re
+
 import pytest
 
 from runtime.errors import UserError
 from runtime.spec import TinyModel
 from runtime.tiny import bpe_tokenizer, causal_lm, save
-from tasks.summarization import prepare, present
+from tasks.summarization import MAX_CHARS, prepare, present
 
 ARTICLE = "The Pipeline Playground lets anyone try models in the browser. " * 6
 
@@ -48,3 +50,27 @@ def test_end_to_end(predict, tiny, model, mode):
     assert raw["mode"] == mode and summary == raw["summary_text"] and isinstance(summary, str)
     assert summary.strip()  # min_new_tokens: something was generated
     assert mode.split("-")[0] in note and model in status
+
+
+def test_end_to_end_a_long_text_is_cut_to_the_window_and_the_status_says_so(predict, tiny):
+    """README: text far over the model's window is cut, and the status line says so; no character limit refuses it
+    for an encoder-decoder model, which reads only its window (the tiny BART's is 256 tokens)."""
+    bart = tiny("summarization", "tiny-bart")
+    for chars in (19_000, 60_000):
+        out = predict("summarization", model=bart, text=(ARTICLE * 200)[:chars], max_new_tokens=8, min_new_tokens=1,
+                      num_beams=1)
+        cut = re.search(r"input cut to the model's first 256 of ([\d,]+) tokens", out["status"])
+        assert cut and int(cut[1].replace(",", "")) > 256 * 10, out["status"]
+        assert isinstance(out["summary"], str) and out["raw"]["mode"] == "encoder-decoder"
+    short = predict("summarization", model=bart, text=ARTICLE, max_new_tokens=8, min_new_tokens=1, num_beams=1)
+    assert "cut" not in short["status"]
+
+
+def test_end_to_end_a_chat_model_refuses_text_over_its_character_limit(predict, tiny):
+    """A chat model reads every word, so it keeps a character limit, and says it."""
+    from gradio_client.exceptions import AppError
+
+    with pytest.raises(AppError, match=f"at most {MAX_CHARS:,} characters"):
+        predict("summarization", model=tiny("summarization", "tiny-gpt2-chat"), text="word " * (MAX_CHARS // 4),
+                max_new_tokens=8, min_new_tokens=1, num_beams=1)
+

@@ -1,3 +1,5 @@
+import re
+
 import pytest
 
 from runtime.errors import UserError
@@ -56,3 +58,10 @@ def test_t5_is_told_the_language_pair(tiny):
     config = Config.load(None, allow_any_model=True, allow_local_paths=True)
     pipe = ModelCache().get(TASK, config.resolve(TASK, tiny("translation", "tiny-t5"))).pipe
     assert _seq2seq.t5_prefix(pipe, "translation_en_to_de", "translate English to German: ") == "translate English to German: "
+
+
+def test_end_to_end_a_text_over_the_window_is_cut_and_the_status_says_so(predict, tiny):
+    """T5 reads its first 256 tokens of a 4,000-character text (under the tab's limit): the status line says so."""
+    out = predict("translation", model=tiny("translation", "tiny-t5"), text="The weather is sunny today. " * 140,
+                  source="English", target="French", max_new_tokens=8, num_beams=1)
+    assert re.search(r"input cut to the model's first 256 of \d+ tokens", out["status"]), out["status"]
