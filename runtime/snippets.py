@@ -1,5 +1,6 @@
 """Writes the transformers code that reproduces a tab's run: same model, inputs, parameters and device."""
 
+import dataclasses
 import inspect
 import os
 from dataclasses import dataclass
@@ -15,7 +16,7 @@ class SnippetContext:
 
     task: Task
     model: str  # the Hub id or folder handed to pipeline()
-    pipeline_kwargs: dict  # from Placement.pipeline_kwargs(): device or device_map, dtype
+    pipeline_kwargs: dict  # from Placement.pipeline_kwargs(): device or device_map, dtype (and cpu_speedup="int8")
     call: Call
     files: tuple[str, ...] = ()  # the files the tab's inputs name, in order (images, audio, documents)
     revision: str | None = None
@@ -31,6 +32,8 @@ def snippet(context: SnippetContext) -> str:
 
 def generic(context: SnippetContext) -> str:
     task, call = context.task, context.call
+    if task.plain_call:
+        task = dataclasses.replace(task, run=None)  # the pipeline's own call gives its answer
     module = task_module(task)
     files = list(context.files)
     setup: list[str] = []
@@ -46,19 +49,24 @@ def generic(context: SnippetContext) -> str:
         lines.append("from runtime.spec import Call")
         lines.append(f"from {module} import TASK  # adapts loading or calling: see {module_path(task)} (run in the repo)")
     lines.append("")
+    pipeline_kwargs = dict(context.pipeline_kwargs)
+    speedup = pipeline_kwargs.pop("cpu_speedup", None)  # a conversion after loading, written as its own line
     if task.load is not None:
         lines.append("from runtime.config import ModelChoice")
         lines.append("from runtime.devices import Placement")
         choice = f"ModelChoice({context.model!r}" + (f", revision={context.revision!r}" if context.revision else "") + ")"
-        lines.append(f"pipe = TASK.load(TASK, {choice}, {placement_literal(context.pipeline_kwargs)})")
+        lines.append(f"pipe = TASK.load(TASK, {choice}, {placement_literal(pipeline_kwargs)})")
     else:
         args = [repr(task.name), f"model={context.model!r}"]
         if context.revision:
             args.append(f"revision={context.revision!r}")
         if context.trust_remote_code:
             args.append("trust_remote_code=True")
-        args += [f"{k}={literal(v)}" for k, v in context.pipeline_kwargs.items()]
+        args += [f"{k}={literal(v)}" for k, v in pipeline_kwargs.items()]
         lines.append(f"pipe = pipeline({', '.join(args)})")
+    if speedup == "int8":
+        lines.append("pipe.model = torch.ao.quantization.quantize_dynamic(pipe.model, {torch.nn.Linear}, dtype=torch.qint8)"
+                     "  # int8 Linear layers, as the app runs it (torchao is torch.ao's successor)")
     lines += setup
     kwargs = "".join(f", {k}={literal(v)}" for k, v in call.kwargs.items())
     if task.run is not None:

@@ -77,6 +77,8 @@ class Task:
     description: str = ""
     note: Callable[[Any, Call, Any], str] | None = None  # (pipe, call, result) -> a word for the status line: how the
     # input was read, or why a result is empty and what to try
+    plain_call: bool = False  # run only adds what the page shows: `pipe(call.inputs, **call.kwargs)` is the pipeline's
+    # own answer, so Reproduce in code writes plain transformers that runs outside this repo
     snippet: Callable[[Any], str] | None = None  # (SnippetContext) -> code, when runtime.snippets' generic one is wrong
 
     def __post_init__(self):

@@ -62,8 +62,9 @@ def outputs():
             headers=["start", "end", "text"], label="Timestamps", interactive=False,
             elem_id="automatic-speech-recognition-table",
         ),
-        "srt": gr.File(label="Subtitles (SRT)", height=90, elem_id="automatic-speech-recognition-srt"),
-        "vtt": gr.File(label="Subtitles (VTT)", height=90, elem_id="automatic-speech-recognition-vtt"),
+        # buttons, not file boxes: nothing to show before a run takes no room (two 250 px drop zones did)
+        "srt": gr.DownloadButton("Subtitles (SRT)", size="sm", elem_id="automatic-speech-recognition-srt"),
+        "vtt": gr.DownloadButton("Subtitles (VTT)", size="sm", elem_id="automatic-speech-recognition-vtt"),
         "notes": gr.Markdown(elem_id="automatic-speech-recognition-notes"),
     }
 

@@ -73,6 +73,7 @@ TASK = Task(
     prepare=prepare,
     present=present,
     run=run,
+    plain_call=True,  # run keeps the image it saw for the page (and widens a 1-pixel one)
     examples=tuple({"image": path} for path in EXAMPLES),
     description="Depth Anything and DPT: how near each part of the picture is. The raw depth range is in the JSON.",
 )

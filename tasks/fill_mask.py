@@ -75,6 +75,7 @@ TASK = Task(
     prepare=prepare,
     present=present,
     run=run,
+    plain_call=True,  # run checks the mask token and keeps it for the page
     examples=(
         {"text": "Paris is the [MASK] of France."},
         {"text": "The quick brown fox jumps over the lazy [MASK]."},

@@ -102,6 +102,7 @@ TASK = Task(
     prepare=prepare,
     present=present,
     run=run,
+    plain_call=True,  # run keeps the image it saw for the page
     note=nothing_found,
     examples=(
         {"first": "assets/astronaut.jpg", "second": "assets/astronaut.jpg"},

@@ -86,6 +86,7 @@ TASK = Task(
     prepare=prepare,
     present=present,
     run=run,
+    plain_call=True,  # run keeps the image it saw for the page
     note=nothing_found,
     requires=("torchvision",),  # SAM's image processor needs it
     examples=tuple({"image": path} for path in EXAMPLES),

@@ -64,6 +64,7 @@ TASK = Task(
     prepare=prepare,
     present=present,
     run=run,
+    plain_call=True,  # run keeps the image it saw for the page
     examples=(
         {"image": "assets/chelsea.jpg", "candidate_labels": "a cat, a dog, a rocket, a cup of coffee"},
         {"image": "assets/rocket.jpg", "candidate_labels": "a rocket launch, a sunset, an astronaut, a bird"},

@@ -60,6 +60,7 @@ TASK = Task(
     prepare=prepare,
     present=present,
     run=run,
+    plain_call=True,  # run keeps the image it saw for the page
     note=nothing_found,
     examples=(
         {"image": "assets/chelsea.jpg", "queries": "a cat's eye, a cat's ear, a nose"},

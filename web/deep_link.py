@@ -1,5 +1,6 @@
 """Deep links: `/?task=<name>&model=<id>` opens that tab with that model picked."""
 
+import difflib
 from collections.abc import Callable, Mapping
 
 import gradio as gr
@@ -15,11 +16,15 @@ def deep_link(tasks: Mapping[str, Task], query: Mapping[str, str], choices: Call
     try:
         task = tasks[name]
     except KeyError:
-        return {"warning": f"There is no '{name}' tab here. Tabs: {', '.join(sorted(tasks))}."}
+        titles = {t.title.lower(): t.name for t in tasks.values()}
+        close = difflib.get_close_matches(name.lower(), [*tasks, *titles], n=1, cutoff=0.6)
+        hint = f" Did you mean {tasks[titles.get(close[0], close[0])].title} (?task={titles.get(close[0], close[0])})?" \
+            if close else " Pick a tab above."
+        return {"warning": f"There is no '{name}' tab here.{hint}"}
     found = {"modality": task.modality.lower(), "task": task.name}
     model = (query.get("model") or "").strip()
     if model:
-        offered = {key: c.id for c in choices(task) for key in (c.id, c.label) if key}
+        offered = {key: c.id for c in choices(task) for key in (c.id, c.label, c.public_name) if key}
         if model in offered:
             found["model"] = offered[model]
         else:

@@ -3,6 +3,7 @@
 import collections
 import contextlib
 import dataclasses
+import json
 import tempfile
 import threading
 import time
@@ -201,6 +202,10 @@ def build_tab(task: Task, config: Config, models: ModelCache, batcher: Batcher, 
                 params = dict(task.params())
             accordion.visible = bool(params)
             plain_input_errors([*inputs.values(), *params.values()])  # a bad file or a value not a choice: a sentence
+            for widget in inputs.values():
+                if isinstance(widget, gr.Image):  # a file that is no image: refused as it is added, not on Run
+                    widget.upload(image_or_nothing, widget, widget, preprocess=False, concurrency_limit=None,
+                                  api_visibility="private", show_progress="hidden")  # queued: toasts need it
             run = gr.Button("Run  (Ctrl+Enter)", variant="primary", elem_id=f"{task.name}-run")
             stop = gr.Button("Stop", variant="stop", elem_id=f"{task.name}-stop") if task.streams else None
         with gr.Column():
@@ -213,8 +218,21 @@ def build_tab(task: Task, config: Config, models: ModelCache, batcher: Batcher, 
                     inputs=list(inputs.values()), label="Examples")
     model.preprocess = listed_only(model.preprocess, config, task)
     model.change(lambda m: describe_model(config, task, m), model, info, api_visibility="private")
-    link.click(None, [model], None, js=copy_link_js(task))
+    link.click(None, [model], None, js=copy_link_js(task, {c.id: c.public_name for c in choices if c.public_name != c.id}))
     return Tab(task, runner, config, model, inputs, params, outputs, raw, status, run, stop, settings)
+
+
+def image_or_nothing(upload):
+    """An added file that is not an image is taken away again, with a sentence (a broken picture would show)."""
+    from PIL import Image
+
+    try:
+        with Image.open(upload["path"]) as image:
+            image.verify()
+    except Exception:  # whatever PIL cannot read (a text file named .png, a PDF, a cut-off file)
+        gr.Warning("That file is not an image this app can read (try a PNG or JPEG).")
+        return None
+    return gr.skip()
 
 
 def listed_only(preprocess: Callable, config: Config, task: Task) -> Callable:
@@ -253,14 +271,21 @@ def describe_model(config: Config, task: Task, model_id: str) -> str:
         return f"⚠️ {error}"
 
 
-def copy_link_js(task: Task) -> str:
-    """Puts this tab's deep link (current model included) in the address bar and on the clipboard."""
+def copy_link_js(task: Task, names: Mapping[str, str]) -> str:
+    """Puts this tab's deep link (current model included, by its name: never a server folder) in the address bar
+    and on the clipboard, and says so on the button for two seconds."""
     return f"""(model) => {{
+  const names = {json.dumps(dict(names))};
   const url = new URL(window.location.href);
   url.search = "";
   url.searchParams.set("task", {task.name!r});
-  if (model) url.searchParams.set("model", model);
+  if (model) url.searchParams.set("model", names[model] || model);
   window.history.replaceState(null, "", url);
   if (navigator.clipboard) navigator.clipboard.writeText(url.toString()).catch(() => {{}});
+  const button = document.getElementById({f"{task.name}-link"!r});
+  if (button) {{
+    button.textContent = "Link copied ✓";
+    setTimeout(() => {{ button.textContent = "Copy link"; }}, 2000);
+  }}
   return [];
 }}"""

@@ -131,7 +131,20 @@ def test_copy_link_puts_the_tab_and_model_in_the_address(page, app_url, tiny):
     page.locator("#text-classification-link").click()
     page.wait_for_function("location.search.includes('task=text-classification')")
     assert "model=" in page.url and "tiny-bert-sentiment" in page.url
+    assert "/tmp" not in page.url and "%2F" not in page.url  # the model by its name, never a server folder
     assert "task=text-classification" in page.evaluate("navigator.clipboard.readText()")
+    page.locator("#text-classification-link").filter(has_text="copied").wait_for(timeout=1500)  # seen to work
+    page.goto(page.url)  # the copied link opens the tab with the model
+    assert "tiny-bert-sentiment" in page.locator("#text-classification-model input").input_value()
+    page.locator("#text-classification-link").filter(has_text="Copy link").wait_for()
+
+
+def test_a_link_to_no_such_tab_suggests_the_nearest_one(page, app_url):
+    page.goto(f"{app_url}/?task=text-clasification")
+    toast = page.locator("[data-testid='toast-body']").filter(has_text="There is no 'text-clasification' tab here")
+    toast.wait_for()
+    assert "Did you mean Text classification (?task=text-classification)?" in toast.inner_text()
+    assert "zero-shot" not in toast.inner_text()  # no list of every tab's internal name
 
 
 def test_upload_a_wav_and_see_the_transcript(page, app_url, predict, tiny, screenshot):
@@ -418,3 +431,25 @@ def test_every_tab_keeps_a_refusal_in_its_status_line_without_error_badges(page,
         assert len(said) > 20 and "failed" not in said, f"{task.name}: {said}"
         toasts = page.locator("[data-testid='toast-body']")
         assert page.get_by_text("Error", exact=True).count() == toasts.count(), f"{task.name}: an error badge is left"
+
+
+def test_a_file_that_is_no_image_is_refused_as_it_is_added(page, app_url, tmp_path):
+    """Every image input: a text file named .png is taken away again at once, with a sentence (no broken picture
+    waits for Run); a real photo is taken."""
+    import gradio as gr
+
+    fake = tmp_path / "holiday.png"
+    fake.write_text("this is not a picture")
+    for task in REGISTRY.values():
+        with gr.Blocks():
+            images = [w.elem_id for w in task.inputs().values() if isinstance(w, gr.Image)]
+        if not images:
+            continue
+        open_tab(page, app_url, task.name)
+        for elem_id in images:
+            page.locator(f"#{elem_id} input[data-testid='file-upload']").set_input_files(str(fake))
+            toast = page.locator("[data-testid='toast-body']").filter(has_text="not an image this app can read")
+            toast.first.wait_for()
+            page.wait_for_function(f"!document.querySelector('#{elem_id} img')")
+        page.locator(f"#{images[0]} input[data-testid='file-upload']").set_input_files(str(ASSETS / "chelsea.jpg"))
+        page.locator(f"#{images[0]} img").first.wait_for()

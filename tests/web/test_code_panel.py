@@ -146,6 +146,24 @@ def test_every_tasks_snippet_from_its_first_example_is_python(config, tiny, task
     assert tiny(task_name) in code and "print(result)" in code
 
 
+@pytest.mark.parametrize("task_name", sorted(t.name for t in REGISTRY.values() if t.plain_call))
+def test_plain_snippets_run_outside_this_repo_and_give_the_pipelines_answer(config, tiny, tmp_path, task_name):
+    """Where the task's run only adds what the page shows, the snippet is plain transformers: no import from this
+    repo, and it runs from a folder where this repo is not importable."""
+    from runtime.snippets import files_of
+
+    task = REGISTRY[task_name]
+    values = first_example_values(task)
+    code = code_for(task, config, tiny(task_name), values)
+    assert "runtime" not in code and "tasks." not in code and "TASK" not in code, code
+    for f in files_of(values.values()):
+        shutil.copy(f, tmp_path)
+    env = {key: value for key, value in os.environ.items() if key != "PYTHONPATH"} | {"HF_HUB_OFFLINE": "1"}
+    done = subprocess.run([sys.executable, "-I", "-c", code], cwd=tmp_path, capture_output=True, text=True,
+                          timeout=300, env=env)
+    assert done.returncode == 0 and done.stdout.strip(), f"{code}\n---\n{done.stderr[-2000:]}"
+
+
 @pytest.mark.parametrize("task_name", sorted(t.name for t in REGISTRY.values() if t.load or t.run))
 def test_snippets_of_tasks_with_their_own_load_or_run_execute(config, tiny, tmp_path, task_name):
     """Those snippets go through the task module (TASK.load / TASK.call): run them, offline, on the tiny model."""

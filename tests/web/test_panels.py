@@ -97,9 +97,18 @@ def test_batch_where_offered_gives_a_row_per_item_and_a_csv(name, call_event, se
     assert len(table["data"]) == count
     for row in table["data"]:
         assert row[1] and not row[3], f"{name}: {row}"
-        assert "array(" not in row[1] and "[ " not in row[1][:3], f"{name}: a raw array in the table: {row[1]}"
+        assert "array" not in row[1] and "[ " not in row[1][:3], f"{name}: a raw array in the table: {row[1]}"
     with open(download, newline="") as f:
         assert len(list(csv.reader(f))) == count + 1
+
+
+def test_a_batch_shows_one_progress_bar_on_its_table(served):
+    """Progress of a batch is one count ("6/20 items done") on the results table, not a bar on each output."""
+    batches = [f for f in served[0].fns.values() if (f.api_name or "").endswith("_batch")]
+    assert batches
+    for fn in batches:
+        assert [block.elem_id for block in fn.show_progress_on] == [fn.outputs[0].elem_id], fn.api_name
+        assert fn.outputs[0].elem_id.endswith("-batch-table")
 
 
 def test_compare_on_a_chat_keeps_each_sides_conversation(call_event, served, tiny):
@@ -148,12 +157,15 @@ def test_batch_items_refuse_nothing(tmp_path):
         batch_items([str(tmp_path / "empty.txt")], "text")
 
 
-def test_summarize_picks_the_top_label_and_text_and_skips_sound_and_pictures():
+def test_summarize_picks_the_top_label_and_text_and_gives_sound_and_pictures_their_size():
     import numpy as np
+    from PIL import Image
 
     assert summarize({"labels": {"a": 0.2, "b": 0.8}}) == "b (0.800)"
     assert summarize({"transcript": " transcript "}) == "transcript"
-    assert summarize({"audio": (16000, np.zeros(3000, dtype=np.int16)), "text": "said"}) == "said"
+    assert summarize({"audio": (16000, np.zeros(24000, dtype=np.int16)), "text": "said"}) == \
+        "1.50 s of audio (16000 Hz) · said"  # a duration, never the samples
+    assert summarize({"image": Image.new("RGB", (64, 48))}) == "a 64×48 image"
 
 
 def test_a_download_is_written_by_the_web_layer_under_its_own_name():

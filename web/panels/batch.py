@@ -40,6 +40,7 @@ def attach(tab: Tab) -> None:
         download = gr.File(label="Results as CSV", elem_id=f"{task.name}-batch-csv")
     button.click(zerogpu.gpu(batch_of(tab, kind, table, download)),
                  inputs_kwargs={"model": tab.model, "files": files, **tab.params}, outputs=[table, download],
+                 show_progress_on=[table],  # one progress bar, not one per output
                  api_name=f"{task.api_name}_batch", api_visibility="undocumented",
                  concurrency_id=zerogpu.concurrency_id())
 
@@ -63,7 +64,7 @@ def batch_of(tab: Tab, kind: str, table, download):
             raise gr.Error(f"A batch holds at most {MAX_ITEMS} items; this file has {len(items)}.")
         rows = []
         for i, (shown, value) in enumerate(items):
-            progress((i, len(items)), desc=f"Item {i + 1} of {len(items)}", unit="items")
+            progress((i, len(items)), desc="Batch", unit="items done")  # one count: "6/20 items done"
             begin = time.perf_counter()
             try:
                 with said_plainly(tab.task.title):
@@ -119,14 +120,24 @@ def summarize(outputs: Mapping[str, Any]) -> str:
             cells.append(f"{label} ({value[label]:.3f})")
         elif isinstance(value, str):
             cells.append(value.strip())
+        elif _is_sound(value):
+            rate, samples = value
+            cells.append(f"{len(samples) / rate:.2f} s of audio ({rate} Hz)")
+        elif hasattr(value, "size") and hasattr(value, "mode"):
+            cells.append(f"a {value.size[0]}×{value.size[1]} image")
         elif value is None or hasattr(value, "size") or _holds_array(value) or isinstance(value, Download):
-            continue  # images, arrays, (rate, samples), files
+            continue  # arrays, annotated images, files
         else:
             try:
                 cells.append(json.dumps(value, default=str)[:300])
             except (TypeError, ValueError):
                 cells.append(repr(value)[:300])
     return " · ".join(c for c in cells if c)
+
+
+def _is_sound(value) -> bool:
+    """A gr.Audio value: (sampling rate, samples)."""
+    return isinstance(value, tuple) and len(value) == 2 and isinstance(value[0], int) and hasattr(value[1], "shape")
 
 
 def _holds_array(value) -> bool:
