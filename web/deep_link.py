@@ -8,6 +8,18 @@ import gradio as gr
 from runtime.spec import Task
 
 
+# A deep-linked page keeps its tabs hidden until the link's tab is selected, so the landing tab never flashes first
+# (the selection arrives with the page's load event); after 8 s they show whatever happened.
+HEAD = """<style>html.deep-linking #modalities { visibility: hidden; }</style>
+<script>
+if (new URLSearchParams(window.location.search).get("task")) {
+  document.documentElement.classList.add("deep-linking");
+  setTimeout(() => document.documentElement.classList.remove("deep-linking"), 8000);
+}
+</script>"""
+SHOWN_JS = "() => { document.documentElement.classList.remove('deep-linking'); }"
+
+
 def deep_link(tasks: Mapping[str, Task], query: Mapping[str, str], choices: Callable) -> dict:
     """What a query selects: {"modality": id, "task": name, "model": id}, or a "warning"."""
     name = (query.get("task") or "").strip()
@@ -48,4 +60,6 @@ def attach(demo: gr.Blocks, tasks: Mapping[str, Task], choices: Callable, modali
             shown[pickers[found["task"]]] = gr.Dropdown(value=found["model"])
         return shown
 
-    demo.load(open_deep_link, None, [modality_tabs, *task_tabs.values(), *pickers.values()], api_visibility="private")
+    demo.load(open_deep_link, None, [modality_tabs, *task_tabs.values(), *pickers.values()],
+              api_visibility="private").then(None, js=SHOWN_JS)
+    demo.page_head = HEAD  # web/server.py serve() hands it to launch(head=...)

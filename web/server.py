@@ -11,8 +11,13 @@ server for 0.17 s just as the first visitors arrive. Models preloaded at start l
 
 import contextlib
 import gc
+import importlib
+import logging
+import threading
 
 from .gradio_patches.startup import launch_rendering_once
+
+log = logging.getLogger(__name__)
 
 
 @contextlib.contextmanager
@@ -42,14 +47,36 @@ def settle() -> bool:
 
 
 
+WARM = ("torch", "transformers", "transformers.pipelines")  # what every first model load imports (seconds of it)
+
+
+def warm_imports() -> threading.Thread:
+    """Imports the heavy libraries in the background once the server is up, so that a visitor's first click pays
+    for its model's own load only (the imports are not in start-up: the page is served before they finish)."""
+
+    def run():
+        for module in WARM:
+            try:
+                importlib.import_module(module)
+            except Exception:  # a broken install says so on first use, as before
+                log.warning("could not warm up %s", module, exc_info=True)
+                return
+
+    thread = threading.Thread(target=run, name="warm-imports", daemon=True)
+    thread.start()
+    return thread
+
+
 def serve(demo, block: bool = True, **launch_kwargs):
     """demo.launch(**launch_kwargs), its config rendered once (web/gradio_patches/startup.py); then, if block,
-    serves until stopped."""
+    serves until stopped. The heavy libraries are imported in the background once it serves."""
     launch_kwargs.setdefault("inline", False)  # not a notebook; asking would import IPython (0.25 s)
+    launch_kwargs.setdefault("head", getattr(demo, "page_head", None))  # gradio 6 takes head in launch()
     try:
         answer = launch_rendering_once(demo, **launch_kwargs, prevent_thread_lock=True)
     finally:
         settle()  # also if launch failed: the collector is never left off
+    demo.warming = warm_imports()
     if block:
         demo.block_thread()
     return answer

@@ -94,7 +94,7 @@ class Tab:
         runner, title, extras = self.runner, self.task.title, self.extras
 
         if self.task.streams:
-            def handler(request: gr.Request, progress=gr.Progress(), **values):
+            def handler(request: gr.Request, progress=gr.Progress(track_tqdm=True), **values):  # tqdm: loading stages
                 last, stop, shown_at = None, threading.Event(), 0.0
                 with self.stoppable(request, stop), self.kept_errors(request), said_plainly(title), \
                         contextlib.closing(runner.stream(values.pop("model", None), values, progress)) as results:
@@ -108,7 +108,7 @@ class Tab:
                 if last is not None:  # the whole answer once more, finished or stopped, with what a finished run fills
                     yield self.shown(last) | {widget: fill(last) for widget, fill in extras.values()}
         else:
-            def handler(request: gr.Request, progress=gr.Progress(), **values):
+            def handler(request: gr.Request, progress=gr.Progress(track_tqdm=True), **values):  # tqdm: loading stages
                 with self.kept_errors(request), said_plainly(title):
                     result = runner.run(values.pop("model", None), values, progress)
                 return self.shown(result) | {widget: fill(result) for widget, fill in extras.values()}

@@ -88,10 +88,18 @@ def test_deep_link_opens_the_image_tab_with_its_model(page, app_url, tiny):
 
 
 def test_deep_link_to_object_detection(page, app_url):
+    """The linked tab is the first one seen: the landing tab never shows on the way (no visible jump)."""
     needs("object-detection")
+    page.add_init_script("""new MutationObserver(() => {
+        const runs = [...document.querySelectorAll("button[id$='-run']")].filter(
+            (b) => b.checkVisibility({visibilityProperty: true}));
+        window.seen = [...new Set([...(window.seen || []), ...runs.map((b) => b.id)])];
+    }).observe(document, {subtree: true, childList: true, attributes: true});""")
     open_tab(page, app_url, "object-detection")
+    page.wait_for_function("(window.seen || []).includes('object-detection-run')")
     assert page.locator("#object-detection-run").is_visible()
     assert page.locator("#image-classification-run").is_hidden()
+    assert page.evaluate("window.seen") == ["object-detection-run"]
 
 
 def test_drag_and_drop_an_image_and_see_labels(page, app_url, screenshot):

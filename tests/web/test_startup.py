@@ -237,3 +237,27 @@ print("collector on at import gradio:", seen["gradio"])
     import app  # noqa: F401  (tests, Spaces' `import app`: not a server's start-up)
 
     assert gc.isenabled()
+
+
+def test_once_it_serves_the_heavy_libraries_are_imported_in_the_background(tmp_path):
+    """A first click without --preload pays for its model only: torch and transformers' pipelines are imported
+    while the page is already served. Seen in a fresh interpreter, where nothing imported them before."""
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    code = """
+import sys
+import gradio as gr
+from web import server
+with gr.Blocks() as demo:
+    gr.Markdown("hi")
+server.serve(demo, block=False, server_name="127.0.0.1", quiet=True, ssr_mode=False)
+before = "transformers.pipelines" in sys.modules
+demo.warming.join(120)
+print("warm:", before, all(m in sys.modules for m in server.WARM), flush=True)
+demo.close()
+"""
+    done = subprocess.run([sys.executable, "-c", code], cwd=Path(__file__).resolve().parents[2], capture_output=True,
+                          text=True, timeout=300)
+    assert "warm: False True" in done.stdout, done.stdout + done.stderr[-2000:]
