@@ -22,7 +22,8 @@ def outputs():
     return {
         "info": gr.Markdown(elem_id="feature-extraction-info"),
         "similarity": gr.Dataframe(label="Cosine similarity (1 = same meaning direction, 0 = unrelated)",
-                                   interactive=False, elem_id="feature-extraction-similarity"),
+                                   interactive=False, wrap=True, column_widths=["28%"],
+                                   elem_id="feature-extraction-similarity"),  # a phone: sentences wrap, no scroll
     }
 
 

@@ -25,7 +25,7 @@ def outputs():
 
     return {
         "gallery": gr.Gallery(label="Compared", columns=4, height=200, elem_id="image-feature-extraction-gallery"),
-        "similarity": gr.Dataframe(label="Cosine similarity (1 = the model sees them as the same)", interactive=False,
+        "similarity": gr.Dataframe(label="Cosine similarity (1 = the model sees them as the same)", interactive=False, wrap=True,
                                    elem_id="image-feature-extraction-similarity"),
     }
 

@@ -192,6 +192,7 @@ def build_tab(task: Task, config: Config, models: ModelCache, batcher: Batcher, 
             with gr.Row():
                 model = gr.Dropdown(
                     choices=[(c.display, c.id) for c in choices], value=choices[0].id, label="Model", scale=5,
+                    min_width=280,  # on a phone, Copy link goes below rather than squeezing the name under the arrow
                     allow_custom_value=config.allow_any_model, elem_id=f"{task.name}-model",
                     info="Type any Hub id" if config.allow_any_model else None,
                 )

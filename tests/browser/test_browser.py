@@ -461,3 +461,24 @@ def test_a_file_that_is_no_image_is_refused_as_it_is_added(page, app_url, tmp_pa
             page.wait_for_function(f"!document.querySelector('#{elem_id} img')")
         page.locator(f"#{images[0]} input[data-testid='file-upload']").set_input_files(str(ASSETS / "chelsea.jpg"))
         page.locator(f"#{images[0]} img").first.wait_for()
+
+
+def test_on_a_phone_the_picker_and_the_similarity_table_fit(browser, app_url):
+    """390×844: the model's name is not squeezed under the picker's arrow (Copy link goes below it), and the
+    similarity table of three sentences fits the screen without a sideways scroll."""
+    needs("feature-extraction")
+    context = browser.new_context(viewport={"width": 390, "height": 844}, is_mobile=True)
+    page = context.new_page()
+    try:
+        open_tab(page, app_url, "feature-extraction")
+        picker, link = (page.locator(f"#feature-extraction-{name}").bounding_box() for name in ("model", "link"))
+        assert link["y"] >= picker["y"] + picker["height"] - 1, (picker, link)
+        page.locator("#feature-extraction-sentences textarea").fill("a cat sits\nthe dog sleeps\nrockets fly to space")
+        page.locator("#feature-extraction-run").click()
+        assert "inference" in wait_status(page, "feature-extraction")
+        widths = page.locator("#feature-extraction-similarity table").evaluate(
+            "t => [t.scrollWidth, t.closest('.table-wrap').clientWidth]")
+        assert widths[0] <= widths[1] + 2, widths
+        assert page.evaluate("document.documentElement.scrollWidth") <= 390
+    finally:
+        context.close()
