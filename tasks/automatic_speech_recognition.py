@@ -5,6 +5,9 @@ from runtime.media import load_audio, resample
 from runtime.spec import Call, Download, Limits, Task
 
 TIMESTAMPS = ("none", "segments", "words")
+LONG_AUDIO = ("pauses", "windows")
+PAUSE_FRAME_S = 0.02  # loudness is measured per 20 ms frame
+PAUSE_MIN_S = 0.2  # a cut goes in the middle of a quiet stretch at least this long
 LANGUAGES = (  # (label, Whisper language code); "" lets Whisper detect it
     ("Detect automatically", ""), ("English", "en"), ("French", "fr"), ("German", "de"), ("Spanish", "es"),
     ("Italian", "it"), ("Portuguese", "pt"), ("Dutch", "nl"), ("Polish", "pl"), ("Russian", "ru"),
@@ -35,11 +38,16 @@ def params():
         ),
         "chunk_length_s": gr.Slider(
             0, 30, value=30, step=1, label="Chunk length (s)", elem_id="automatic-speech-recognition-chunk-length",
-            info="Longer audio is cut into overlapping chunks of this length, so memory stays flat; 0 = never",
+            info="Longer audio is cut into pieces of at most this length, so memory stays flat; 0 = never",
+        ),
+        "long_audio": gr.Radio(
+            list(LONG_AUDIO), value="pauses", label="Cut long audio", elem_id="automatic-speech-recognition-long-audio",
+            info="pauses: at silences, each piece transcribed whole (nothing lost at a seam); "
+                 "windows: transformers' overlapping windows (the stride below)",
         ),
         "stride_s": gr.Slider(
-            0, 10, value=5, step=0.5, label="Stride (s)", elem_id="automatic-speech-recognition-stride",
-            info="Overlap each chunk shares with its neighbours on both sides",
+            0, 10, value=5, step=0.5, label="Stride (s, windows only)", elem_id="automatic-speech-recognition-stride",
+            info="Overlap each window shares with its neighbours on both sides",
         ),
         "language": gr.Dropdown(
             [(label, code) for label, code in LANGUAGES], value="", label="Language (Whisper models only)",
@@ -69,20 +77,24 @@ def outputs():
     }
 
 
-def prepare(audio, timestamps="segments", chunk_length_s=30, stride_s=5, language="", whisper_task="transcribe",
-            limits=Limits()):
+def prepare(audio, timestamps="segments", chunk_length_s=30, long_audio="pauses", stride_s=5, language="",
+            whisper_task="transcribe", limits=Limits()):
     samples, rate = load_audio(audio, limits.max_audio_seconds)
     if timestamps not in TIMESTAMPS:
         raise UserError(f"Timestamps must be one of {', '.join(TIMESTAMPS)}.")
+    if long_audio not in LONG_AUDIO:
+        raise UserError(f"Long audio is cut at {' or '.join(LONG_AUDIO)}.")
     if whisper_task not in ("transcribe", "translate"):
         raise UserError("The task must be 'transcribe' or 'translate'.")
     chunk_length_s, stride_s = float(chunk_length_s or 0), float(stride_s or 0)
-    if chunk_length_s and 2 * stride_s >= chunk_length_s:
+    if chunk_length_s and long_audio == "windows" and 2 * stride_s >= chunk_length_s:
         raise UserError(f"The stride ({stride_s:g} s on each side) must be under half the chunk length "
                         f"({chunk_length_s:g} s).")
     seconds = samples.size / rate
     kwargs = {"timestamps": timestamps, "language": (language or "").strip(), "task": whisper_task}
-    if chunk_length_s and seconds > chunk_length_s:  # short clips go in one piece
+    if chunk_length_s and seconds > chunk_length_s and long_audio == "pauses":  # short clips go in one piece
+        kwargs.update(pieces_s=chunk_length_s)
+    elif chunk_length_s and seconds > chunk_length_s:
         kwargs.update(chunk_length_s=chunk_length_s, stride_length_s=stride_s)
     return Call({"raw": samples, "sampling_rate": rate}, kwargs)
 
@@ -94,7 +106,18 @@ def run(pipe, call, progress=None):
     samples = resample(audio["raw"], audio["sampling_rate"], target)
     kwargs, applied, notes = pipeline_kwargs(pipe, call.kwargs)
     try:
-        result = pipe({"raw": samples, "sampling_rate": target}, **kwargs)
+        if call.kwargs.get("pieces_s"):  # cut at pauses: each piece whole, its timestamps moved to where it starts
+            cuts = pause_cuts(samples, target, call.kwargs["pieces_s"])
+            applied.update(long_audio="pauses", pieces=[[round(a / target, 3), round(b / target, 3)] for a, b in cuts])
+            parts = []
+            for number, (begin, end) in enumerate(cuts):
+                if progress is not None:
+                    progress((number, len(cuts)), desc="Transcribing", unit="pieces")
+                parts.append((begin / target, end / target,
+                              pipe({"raw": samples[begin:end], "sampling_rate": target}, **kwargs)))
+            result = joined(parts)
+        else:
+            result = pipe({"raw": samples, "sampling_rate": target}, **kwargs)
     except ValueError as error:
         if "language" in str(error).lower():
             raise UserError(f"This model cannot use that language setting: {error}") from error
@@ -102,6 +125,55 @@ def run(pipe, call, progress=None):
     if applied.get("chunk_length_s"):
         applied["windows"] = window_count(samples.size / target, applied["chunk_length_s"], applied["stride_length_s"])
     return {**result, "seconds": round(samples.size / target, 3), "applied": applied, "notes": notes}
+
+
+def pause_cuts(samples, rate: int, longest_s: float) -> list[tuple[int, int]]:
+    """(start, end) sample ranges of at most `longest_s` seconds, cut in the middle of the quietest pauses: the
+    latest pause (a stretch of PAUSE_MIN_S under a loudness floor) before the limit, else the quietest moment of the
+    piece's second half. Nothing is dropped: the pieces cover the audio end to end."""
+    import numpy as np
+
+    frame = max(1, int(rate * PAUSE_FRAME_S))
+    count = samples.size // frame
+    loudness = np.sqrt(np.mean(samples[: count * frame].reshape(count, frame) ** 2, axis=1)) if count else np.zeros(0)
+    floor = max(1e-4, 0.1 * float(np.percentile(loudness, 90))) if count else 1e-4
+    quiet = loudness < floor
+    run = int(PAUSE_MIN_S / PAUSE_FRAME_S)
+    pauses, start = [], None  # the middle frame of each quiet stretch long enough
+    for index, silent in enumerate([*quiet, False]):
+        if silent and start is None:
+            start = index
+        elif not silent and start is not None:
+            if index - start >= run:
+                pauses.append((start + index) // 2)
+            start = None
+    longest, cuts, begin = int(longest_s * rate), [], 0
+    while samples.size - begin > longest:
+        limit = (begin + longest) // frame
+        inside = [p for p in pauses if begin // frame < p <= limit]
+        if inside:
+            cut = inside[-1] * frame
+        else:  # no pause: the quietest frame of the second half of the piece
+            low = (begin + longest // 2) // frame
+            cut = (low + int(np.argmin(loudness[low:limit]))) * frame if limit > low else begin + longest
+        cut = min(max(cut, begin + frame), begin + longest)
+        cuts.append((begin, cut))
+        begin = cut
+    return [*cuts, (begin, samples.size)]
+
+
+def joined(parts) -> dict:
+    """One result from the pieces' results ((start, end) in seconds, result): the text joined, the timestamps moved
+    to where each piece starts (and kept inside it)."""
+    chunks = []
+    for begin, finish, result in parts:
+        for chunk in result.get("chunks") or []:
+            start, end = chunk["timestamp"]
+            start = min(begin + (start or 0.0), finish)
+            end = finish if end is None else min(max(begin + end, start), finish)
+            chunks.append({**chunk, "timestamp": (round(start, 3), round(end, 3))})
+    text = " ".join(result["text"].strip() for *_, result in parts if result["text"].strip())
+    return {"text": text, **({"chunks": chunks} if any("chunks" in result for *_, result in parts) else {})}
 
 
 def pipeline_kwargs(pipe, options: dict) -> tuple[dict, dict, list[str]]:

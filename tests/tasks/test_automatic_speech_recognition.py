@@ -13,6 +13,7 @@ from runtime.errors import UserError
 from runtime.spec import TinyModel
 from runtime.tiny import save
 from tasks.automatic_speech_recognition import (
+    pause_cuts,
     group_words,
     pipeline_kwargs,
     prepare,
@@ -132,9 +133,10 @@ def table_rows(table) -> list:
     return table["data"] if isinstance(table, dict) else table
 
 
-def ask(predict, model, audio, timestamps="segments", chunk=30, stride=5, language="", task="transcribe") -> dict:
+def ask(predict, model, audio, timestamps="segments", chunk=30, stride=5, language="", task="transcribe",
+        long_audio="pauses") -> dict:
     return predict(TASK, model=model, audio=handle_file(audio), timestamps=timestamps, chunk_length_s=chunk,
-                   stride_s=stride, language=language, whisper_task=task)
+                   long_audio=long_audio, stride_s=stride, language=language, whisper_task=task)
 
 
 # --- adapters, no model ---
@@ -152,8 +154,11 @@ def test_prepare_decodes_to_mono_float_at_file_rate(tmp_path):
 
 def test_prepare_chunks_only_audio_longer_than_a_chunk(tmp_path):
     sf.write(tmp_path / "long.wav", np.random.default_rng(0).uniform(-0.3, 0.3, 16000 * 40).astype(np.float32), 16000)
-    call = prepare(audio=str(tmp_path / "long.wav"), timestamps="words", chunk_length_s=30, stride_s=5)
+    call = prepare(audio=str(tmp_path / "long.wav"), timestamps="words", chunk_length_s=30, long_audio="windows",
+                   stride_s=5)
     assert call.kwargs["chunk_length_s"] == 30 and call.kwargs["stride_length_s"] == 5
+    at_pauses = prepare(audio=str(tmp_path / "long.wav"), timestamps="words", chunk_length_s=30, stride_s=5)
+    assert at_pauses.kwargs["pieces_s"] == 30 and "chunk_length_s" not in at_pauses.kwargs  # the default
     never = prepare(audio=str(tmp_path / "long.wav"), timestamps="words", chunk_length_s=0, stride_s=5)
     assert "chunk_length_s" not in never.kwargs  # 0 = never
 
@@ -165,7 +170,8 @@ def test_prepare_refuses_missing_silent_audio_and_bad_stride(tmp_path):
     with pytest.raises(UserError, match="silent"):
         prepare(audio=str(tmp_path / "silence.wav"))
     with pytest.raises(UserError, match="stride"):
-        prepare(audio="assets/speech_short.wav", timestamps="segments", chunk_length_s=10, stride_s=5)
+        prepare(audio="assets/speech_short.wav", timestamps="segments", chunk_length_s=10, long_audio="windows",
+                stride_s=5)
 
 
 def test_window_count_matches_the_pipelines_chunking():
@@ -308,13 +314,55 @@ def test_end_to_end_two_minutes_go_through_the_chunked_path(predict, tiny, asset
     speech, rate = sf.read(asset("speech_long.ogg"), dtype="float32")
     clip = np.tile(speech, int(np.ceil(120 * rate / speech.size)))[: 120 * rate]
     sf.write(tmp_path / "two_minutes.flac", clip, rate)
-    out = ask(predict, tiny(TASK), str(tmp_path / "two_minutes.flac"), "segments", 30, 5)
+    out = ask(predict, tiny(TASK), str(tmp_path / "two_minutes.flac"), "segments", 30, 5, long_audio="windows")
     srt, raw = out["srt"], out["raw"]
     assert raw["applied"]["chunk_length_s"] == 30 and raw["applied"]["windows"] == 6
     cues = parse_srt(open(srt).read())
     assert len(raw["chunks"]) >= 6 and len(cues) >= 2  # several timestamped words, from several windows
     assert cues[-1][1] > 100  # timestamps run on across the windows, to the end
     assert [c[0] for c in cues] == sorted(c[0] for c in cues)
+
+
+def speech_with_pauses(rate=16000, bursts=15, seed=0):
+    """A minute or so of 'phrases' (noise bursts of 2-3 s, like speech's loudness) with 0.6-1.2 s pauses between:
+    (samples, [(start, end) of each phrase in seconds])."""
+    rng = np.random.default_rng(seed)
+    parts, phrases, at = [], [], 0.0
+    for _ in range(bursts):
+        pause, length = rng.uniform(0.6, 1.2), rng.uniform(2.0, 3.0)
+        parts += [np.zeros(int(pause * rate), np.float32), rng.uniform(-0.4, 0.4, int(length * rate)).astype(np.float32)]
+        phrases.append((at + pause, at + pause + length))
+        at += pause + length
+    return np.concatenate([*parts, np.zeros(rate // 2, np.float32)]), phrases
+
+
+def test_long_audio_is_cut_in_pauses_never_inside_a_phrase_and_nothing_is_dropped():
+    samples, phrases = speech_with_pauses()
+    cuts = pause_cuts(samples, 16000, 10)
+    assert cuts[0][0] == 0 and cuts[-1][1] == samples.size
+    assert all(a[1] == b[0] for a, b in zip(cuts, cuts[1:]))  # end to end: no gap, no overlap
+    assert all(end - start <= 10 * 16000 for start, end in cuts)
+    for _, cut in cuts[:-1]:
+        assert not any(start < cut / 16000 < end for start, end in phrases), f"cut at {cut / 16000:.2f} s in a phrase"
+    assert len(cuts) >= 5
+    noise = np.random.default_rng(1).uniform(-0.3, 0.3, 16000 * 25).astype(np.float32)  # no pause at all
+    assert [b - a for a, b in pause_cuts(noise, 16000, 10)][:2] and max(b - a for a, b in pause_cuts(noise, 16000, 10)) <= 160000
+
+
+def test_end_to_end_long_audio_cut_at_pauses_agrees_with_its_tables(predict, tiny, tmp_path):
+    """Each piece transcribed whole: the transcript is the pieces' texts, and the segment table's rows, moved to
+    where each piece starts, run in order inside the audio."""
+    samples, phrases = speech_with_pauses()
+    sf.write(tmp_path / "phrases.wav", samples, 16000)
+    for model in (tiny(TASK), tiny(TASK, "tiny-whisper")):
+        out = ask(predict, model, str(tmp_path / "phrases.wav"), "segments", 10)
+        raw, rows = out["raw"], table_rows(out["table"])
+        pieces = raw["applied"]["pieces"]
+        assert raw["applied"]["long_audio"] == "pauses" and len(pieces) >= 5 and pieces[-1][1] == raw["seconds"]
+        assert out["transcript"] == raw["text"].strip()
+        starts = [row[0] for row in rows]
+        assert starts == sorted(starts) and all(0 <= row[0] <= row[1] <= raw["seconds"] for row in rows)
+        assert " ".join(row[2] for row in rows).split() == " ".join(c["text"].strip() for c in raw["chunks"]).split()
 
 
 def test_end_to_end_whisper_language_translate_and_word_timestamps(predict, tiny, asset):
