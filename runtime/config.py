@@ -7,6 +7,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
+from .devices import CPU_SPEEDUPS
 from .errors import UserError
 from .spec import Limits, Task
 
@@ -20,6 +21,10 @@ class ModelChoice:
     revision: str | None = None  # a pinned commit, tag or branch on the Hub
     trust_remote_code: bool = False  # only ever set by the operator's config, per model
     device_map: str | None = None  # "auto" for models too big for one device
+    cpu_speedup: str | None = None  # "none", "bf16" or "int8" on CPU; None: the server's cpu_speedup
+
+    def __post_init__(self):
+        check_speedup(self.cpu_speedup, f"the model {self.id}")
 
     @property
     def display(self) -> str:
@@ -33,6 +38,11 @@ class ModelChoice:
     @classmethod
     def parse(cls, entry: "str | Mapping") -> "ModelChoice":
         return cls(entry) if isinstance(entry, str) else cls(**entry)
+
+
+def check_speedup(value: str | None, whose: str) -> None:
+    if value is not None and value not in CPU_SPEEDUPS:
+        raise ValueError(f"Unknown cpu_speedup {value!r} for {whose}; choose one of {', '.join(CPU_SPEEDUPS)}.")
 
 
 def looks_like_path(model_id: str) -> bool:
@@ -61,14 +71,24 @@ class Config:
     memory_budget: int | None = None  # bytes of model weights kept loaded; None: no limit
     device: str = "auto"
     dtype: str = "auto"
+    cpu_speedup: str = "none"  # every model's on CPU, unless its own entry says otherwise (runtime/devices.py)
     preload: tuple[str, ...] = ()  # "task=model" or "task" (its default) or "all"
     limits: Limits = Limits()
     batch_size: int = 32  # most concurrent requests merged into one pipeline call (1: no batching)
     batch_wait_ms: float = 50.0  # the longest a batch waits for the callers of the one before to come back
     concurrency: int = 2  # model calls of unbatched tasks running at once, all tasks together
 
+    def __post_init__(self):
+        check_speedup(self.cpu_speedup, "the server")
+
     def choices(self, task: Task) -> tuple[ModelChoice, ...]:
-        return self.models.get(task.name) or tuple(ModelChoice(m) for m in task.models)
+        """The task's models, each with the CPU speed-up it runs with (its own, else the server's)."""
+        return tuple(self._speedup(c) for c in self.models.get(task.name) or tuple(ModelChoice(m) for m in task.models))
+
+    def _speedup(self, choice: ModelChoice) -> ModelChoice:
+        if choice.cpu_speedup is None and self.cpu_speedup != "none":
+            return replace(choice, cpu_speedup=self.cpu_speedup)
+        return choice
 
     def resolve(self, task: Task, model_id: str | None) -> ModelChoice:
         """The model a request asks for, if this server's policy lets it be loaded."""
@@ -82,7 +102,7 @@ class Config:
             raise UserError(f"This server only offers the listed models for {task.title}: {offered}.")
         if looks_like_path(model_id) and not self.allow_local_paths:
             raise UserError("This server does not load models from folders typed by visitors; use a Hub id.")
-        return ModelChoice(model_id)  # never trusted with remote code
+        return self._speedup(ModelChoice(model_id))  # never trusted with remote code
 
     def preload_list(self, registry: Mapping[str, Task]) -> list[tuple[Task, ModelChoice]]:
         """The (task, model) pairs to load at start-up."""
@@ -101,8 +121,8 @@ class Config:
         """Reads the JSON config file (if any), then env PLAYGROUND_*, then explicit overrides (None = unset)."""
         data = json.loads(Path(path).read_text()) if path else {}
         base = Path(path).parent if path else Path.cwd()
-        for key in ("allow_any_model", "allow_local_paths", "memory_budget", "device", "dtype", "preload",
-                    "batch_size", "batch_wait_ms", "concurrency"):
+        for key in ("allow_any_model", "allow_local_paths", "memory_budget", "device", "dtype", "cpu_speedup",
+                    "preload", "batch_size", "batch_wait_ms", "concurrency"):
             env = os.environ.get(f"PLAYGROUND_{key.upper()}")
             if env is not None:
                 data[key] = env.lower() in ("1", "true", "yes") if key.startswith("allow") else env
@@ -120,6 +140,7 @@ class Config:
             memory_budget=parse_size(data.get("memory_budget")),
             device=data.get("device", "auto"),
             dtype=data.get("dtype", "auto"),
+            cpu_speedup=data.get("cpu_speedup") or "none",
             preload=(preload,) if isinstance(preload, str) else tuple(preload),
             limits=Limits(**limits),
             batch_size=max(1, int(data.get("batch_size", 32))),

@@ -7,6 +7,7 @@ from pathlib import Path
 
 from .config import ModelChoice, looks_like_path
 
+SPEEDUP_NAMES = {"bf16": "in bfloat16 (where the CPU has it natively)", "int8": "int8 dynamic (Linear layers)"}
 WEIGHTS = (".safetensors", ".bin", ".pt", ".pth", ".ckpt", ".onnx")
 
 
@@ -20,6 +21,7 @@ class ModelInfo:
     size_bytes: int = 0
     parameters: int = 0  # from safetensors headers; 0 when unknown
     random_weights: bool = False  # a tiny test model built by runtime.tiny
+    cpu_speedup: str = "none"  # the operator's CPU speed-up for it: "bf16" or "int8" (runtime/devices.py)
 
     def markdown(self) -> str:
         if not self.on_disk:
@@ -32,13 +34,16 @@ class ModelInfo:
         parts.append(f"licence: {self.licence}" if self.licence else "licence: not stated in its card")
         if self.random_weights:
             parts.append("random weights (test model)")
+        if self.cpu_speedup in SPEEDUP_NAMES:
+            parts.append(f"on CPU runs {SPEEDUP_NAMES[self.cpu_speedup]}")
         return "ℹ️ " + " · ".join(parts)
 
 
 def model_info(choice: ModelChoice) -> ModelInfo:
     folder = model_folder(choice)
+    speedup = choice.cpu_speedup or "none"
     if folder is None:
-        return ModelInfo(choice.display, on_disk=False)
+        return ModelInfo(choice.display, on_disk=False, cpu_speedup=speedup)
     config = _read_json(folder / "config.json") or _read_json(folder / "model_index.json")
     weights = [f for f in folder.rglob("*") if f.suffix in WEIGHTS and f.is_file()]
     card = (folder / "README.md").read_text(errors="replace") if (folder / "README.md").is_file() else ""
@@ -51,6 +56,7 @@ def model_info(choice: ModelChoice) -> ModelInfo:
         size_bytes=sum(f.stat().st_size for f in weights),
         parameters=sum(safetensors_parameters(f) for f in weights if f.suffix == ".safetensors"),
         random_weights=(folder / ".complete").exists(),  # runtime.tiny marks the folders it built
+        cpu_speedup=speedup,
     )
 
 

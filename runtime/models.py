@@ -5,8 +5,9 @@ import os
 import re
 import threading
 import time
+import warnings
 from collections import OrderedDict
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -21,7 +22,7 @@ log = logging.getLogger(__name__)
 @dataclass(frozen=True)
 class Loaded:
     pipe: Any
-    placement: Placement
+    placement: Placement  # what ran: a speed-up that failed reads float32 and says why
     load_seconds: float  # 0.0 when it came from the cache
 
 
@@ -34,10 +35,11 @@ class ModelCache:
         self._lock = threading.Lock()
         self._pipes: OrderedDict[tuple, Any] = OrderedDict()  # oldest use first
         self._sizes: dict[tuple, int] = {}
+        self._ran: dict[tuple, Placement] = {}  # what each key's model runs as, when a speed-up fell back
         self._gates: dict[tuple, threading.Lock] = {}  # one per key being loaded: later callers wait
 
     def key(self, task: Task, choice: ModelChoice) -> tuple:
-        return (task.name, choice.id, choice.revision, self.devices.placement(choice.device_map))
+        return (task.name, choice.id, choice.revision, self.devices.placement(choice.device_map, choice.cpu_speedup))
 
     def is_loaded(self, task: Task, choice: ModelChoice) -> bool:
         return self.key(task, choice) in self._pipes
@@ -51,13 +53,13 @@ class ModelCache:
             with self._lock:
                 if key in self._pipes:
                     self._pipes.move_to_end(key)
-                    return Loaded(self._pipes[key], placement, 0.0)
+                    return Loaded(self._pipes[key], self._ran.get(key, placement), 0.0)
                 self._evict(room_for=estimate_bytes(choice))
             start = time.perf_counter()
             try:
                 import_pipelines_once()
                 with _one_load_at_a_time:
-                    pipe = (task.load or load_pipeline)(task, choice, placement)  # a failure caches nothing
+                    pipe, placement = self._load(task, choice, placement)  # a failure caches nothing
             except UserError:
                 raise
             except Exception as error:  # a task's own load: still name the model and the cause
@@ -66,6 +68,8 @@ class ModelCache:
             seconds = time.perf_counter() - start
             with self._lock:
                 self._pipes[key], self._sizes[key] = pipe, resident_bytes(pipe)
+                if placement != key[-1]:
+                    self._ran[key] = placement
                 self._evict()
             log.info("loaded %s for %s on %s in %.2f s", choice.id, task.name, placement, seconds)
             return Loaded(pipe, placement, seconds)
@@ -76,10 +80,35 @@ class ModelCache:
         while self.budget and len(self._pipes) > (0 if room_for else 1) and self.resident_bytes() + room_for > self.budget:
             key, _ = self._pipes.popitem(last=False)
             self._sizes.pop(key)
+            self._ran.pop(key, None)
             log.info("evicted %s for %s to stay under the memory budget", key[1], key[0])
             dropped = True
         if dropped:
             self.devices.release()
+
+    def _load(self, task: Task, choice: ModelChoice, placement: Placement) -> tuple[Any, Placement]:
+        """The task's pipeline, then its CPU speed-up; a speed-up that fails leaves the model in float32, says why."""
+        load = task.load or load_pipeline
+        try:
+            pipe = load(task, choice, placement)
+        except UserError:
+            raise
+        except Exception as error:
+            if placement.cpu_speedup != "bf16":
+                raise
+            log.warning("%s did not load in bfloat16 (%s); loading it in float32", choice.id, describe(error))
+            self.devices.release()
+            fp32 = Placement("cpu", "float32", note=f"bf16 failed ({describe(error).rstrip('.')}): ran float32")
+            return load(task, choice, fp32), fp32
+        if placement.cpu_speedup != "int8":
+            return pipe, placement
+        try:
+            quantize_int8(pipe)
+        except Exception as error:  # noqa: BLE001 - any failure: the float32 model is still whole and answers
+            log.warning("%s could not be quantized to int8 (%s); it runs in float32", choice.id, describe(error))
+            why = describe(error).rstrip(".")
+            return pipe, replace(placement, cpu_speedup="none", note=f"int8 failed ({why}): ran float32")
+        return pipe, placement
 
     def resident_bytes(self) -> int:
         return sum(self._sizes.values())
@@ -101,6 +130,23 @@ def import_pipelines_once() -> None:
         import transformers.pipelines  # noqa: F401
 
 
+def quantize_int8(pipe: Any) -> None:
+    """Dynamic int8 quantization of the model's Linear layers: weights stored in int8, activations quantized per
+    call. torch.ao.quantization is deprecated in favour of torchao, which is not installed here; this still works on
+    torch 2.14's CPU and measured as fast (bench/cpu_speedup.py)."""
+    import torch
+
+    model = getattr(pipe, "model", None)
+    if not isinstance(model, torch.nn.Module):
+        raise TypeError("this pipeline has no transformers model to quantize.")
+    with warnings.catch_warnings():  # torch.ao's deprecation notices, once per load: the README says torchao is next
+        warnings.simplefilter("ignore")
+        quantized = torch.ao.quantization.quantize_dynamic(model, {torch.nn.Linear}, dtype=torch.qint8)
+    if not any(type(m).__module__.startswith("torch.ao.nn.quantized") for m in quantized.modules()):
+        raise TypeError("the model has no Linear layers to quantize.")
+    pipe.model = quantized
+
+
 def resident_bytes(pipe: Any) -> int:
     """Bytes of weights a pipeline holds: its torch modules' parameters and buffers, counted once."""
     import torch
@@ -108,7 +154,8 @@ def resident_bytes(pipe: Any) -> int:
     modules = [v for v in vars(pipe).values() if isinstance(v, torch.nn.Module)]
     modules += [v for v in getattr(pipe, "components", {}).values() if isinstance(v, torch.nn.Module)]  # diffusers
     tensors = {id(t): t for m in modules for t in (*m.parameters(), *m.buffers())}
-    return sum(t.numel() * t.element_size() for t in tensors.values())
+    packed = [m.weight() for top in modules for m in top.modules() if callable(getattr(m, "weight", None))]  # int8
+    return sum(t.numel() * t.element_size() for t in (*tensors.values(), *packed))
 
 
 WEIGHT_SUFFIXES = (".safetensors", ".bin", ".pt", ".pth", ".ckpt", ".h5", ".msgpack", ".onnx", ".gguf")
@@ -186,7 +233,7 @@ def load_pipeline(task: Task, choice: ModelChoice, placement: Placement, **kwarg
             model=source,
             revision=choice.revision,
             trust_remote_code=choice.trust_remote_code,
-            **placement.pipeline_kwargs(),
+            **{k: v for k, v in placement.pipeline_kwargs().items() if k != "cpu_speedup"},  # applied after loading
             **kwargs,
         )
     except UserError:

@@ -65,8 +65,8 @@ def generic(context: SnippetContext) -> str:
         args += [f"{k}={literal(v)}" for k, v in pipeline_kwargs.items()]
         lines.append(f"pipe = pipeline({', '.join(args)})")
     if speedup == "int8":
-        lines.append("pipe.model = torch.ao.quantization.quantize_dynamic(pipe.model, {torch.nn.Linear}, dtype=torch.qint8)"
-                     "  # int8 Linear layers, as the app runs it (torchao is torch.ao's successor)")
+        quantize = "torch.ao.quantization.quantize_dynamic(pipe.model, {torch.nn.Linear}, dtype=torch.qint8)"
+        lines.append(f"pipe.model = {quantize}  # int8 Linear layers, as the app runs it (torchao is the successor)")
     lines += setup
     kwargs = "".join(f", {k}={literal(v)}" for k, v in call.kwargs.items())
     if task.run is not None:

@@ -8,6 +8,8 @@ TIMESTAMPS = ("none", "segments", "words")
 LONG_AUDIO = ("pauses", "windows")
 PAUSE_FRAME_S = 0.02  # loudness is measured per 20 ms frame
 PAUSE_MIN_S = 0.2  # a cut goes in the middle of a quiet stretch at least this long
+PIECE_S = 15.0  # pieces cut at pauses are at most this long (or the chunk length): on 15 phrases said with pauses,
+# Whisper tiny.en heard 15 in pieces of up to 15 s, but 29 (repeats, a loop) in pieces of up to 30 s
 LANGUAGES = (  # (label, Whisper language code); "" lets Whisper detect it
     ("Detect automatically", ""), ("English", "en"), ("French", "fr"), ("German", "de"), ("Spanish", "es"),
     ("Italian", "it"), ("Portuguese", "pt"), ("Dutch", "nl"), ("Polish", "pl"), ("Russian", "ru"),
@@ -92,8 +94,8 @@ def prepare(audio, timestamps="segments", chunk_length_s=30, long_audio="pauses"
                         f"({chunk_length_s:g} s).")
     seconds = samples.size / rate
     kwargs = {"timestamps": timestamps, "language": (language or "").strip(), "task": whisper_task}
-    if chunk_length_s and seconds > chunk_length_s and long_audio == "pauses":  # short clips go in one piece
-        kwargs.update(pieces_s=chunk_length_s)
+    if chunk_length_s and long_audio == "pauses" and seconds > min(chunk_length_s, PIECE_S):  # short: one piece
+        kwargs.update(pieces_s=min(chunk_length_s, PIECE_S))
     elif chunk_length_s and seconds > chunk_length_s:
         kwargs.update(chunk_length_s=chunk_length_s, stride_length_s=stride_s)
     return Call({"raw": samples, "sampling_rate": rate}, kwargs)

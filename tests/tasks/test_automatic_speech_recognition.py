@@ -158,7 +158,7 @@ def test_prepare_chunks_only_audio_longer_than_a_chunk(tmp_path):
                    stride_s=5)
     assert call.kwargs["chunk_length_s"] == 30 and call.kwargs["stride_length_s"] == 5
     at_pauses = prepare(audio=str(tmp_path / "long.wav"), timestamps="words", chunk_length_s=30, stride_s=5)
-    assert at_pauses.kwargs["pieces_s"] == 30 and "chunk_length_s" not in at_pauses.kwargs  # the default
+    assert at_pauses.kwargs["pieces_s"] == 15 and "chunk_length_s" not in at_pauses.kwargs  # the default
     never = prepare(audio=str(tmp_path / "long.wav"), timestamps="words", chunk_length_s=0, stride_s=5)
     assert "chunk_length_s" not in never.kwargs  # 0 = never
 
