@@ -80,6 +80,8 @@ def parse_args(argv=None) -> argparse.Namespace:
     p.add_argument("--preload", action="append", help="task=model (or task, or all) to load at start-up")
     p.add_argument("--device", choices=("auto", "cuda", "mps", "cpu"), help="default: auto (cuda, mps, cpu)")
     p.add_argument("--dtype", choices=("auto", "float32", "float16", "bfloat16"), help="default: auto")
+    p.add_argument("--cpu-speedup", choices=("none", "bf16", "int8"),
+                   help="on CPU: bf16 where the CPU has it natively, or dynamic int8 Linear layers (default: none)")
     p.add_argument("--memory-budget", help="weights kept loaded at most, e.g. 8GB; least recently used go first")
     p.add_argument("--allow-any-model", action="store_true", default=None, help="visitors may type any Hub id")
     p.add_argument("--allow-local-paths", action="store_true", default=None, help="...and any folder on this server")
@@ -107,6 +109,7 @@ def main(argv=None) -> None:
     limit_malloc_arenas()  # before any model or worker thread: far less memory growth under load (runtime/models.py)
     config = Config.load(
         args.config, device=args.device, dtype=args.dtype, memory_budget=args.memory_budget, preload=args.preload,
+        cpu_speedup=args.cpu_speedup,
         allow_any_model=args.allow_any_model, allow_local_paths=args.allow_local_paths,
         batch_size=args.batch_size, batch_wait_ms=args.batch_wait_ms, concurrency=args.concurrency,
     )
