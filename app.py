@@ -21,6 +21,7 @@ from tasks import REGISTRY
 from web import deep_link, gradio_patches
 from web.api import LeanAPI
 from web.gradio_patches.queue import polite_queue
+from web.gradio_patches.refusals import plain_refusals
 from web.gradio_patches.startup import deferred_render
 from web.page_cache import PageCache
 from web.panels import PANELS
@@ -68,7 +69,7 @@ def build_demo(
         demo.load(None, js=RUN_KEY_JS)
     demo.tabs = tabs  # task name -> its built Tab (web/tab.py): widgets and names, for tests and tools
     demo.lean_api = api  # POST /api/<task>, served through launch(app_kwargs=web_app_parts(demo)), web/api.py
-    return demo
+    return plain_refusals(demo)  # gradio's own refusals of a request said as sentences (web/gradio_patches)
 
 
 def parse_args(argv=None) -> argparse.Namespace:

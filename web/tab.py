@@ -34,7 +34,7 @@ RUN_KEY_JS = """() => {
   });
 }"""
 
-UPDATE_SECONDS = 0.05  # a stream shows its text at most 20 times a second (a small model writes 200 tokens a second)
+UPDATE_SECONDS = 0.1  # a stream shows its text at most 10 times a second (a small model writes 200 tokens a second)
 KEPT_ERRORS = 1000  # sessions whose last refusal waits for their page to show it (API callers never fetch theirs)
 HISTORY = "history"  # the name a conversation travels by: into prepare and present, and back from present
 MESSAGE = "message"  # a conversation's message box: emptied once its message is answered; Enter sends a multimodal one

@@ -48,7 +48,7 @@ def build_tiny(folder):
     model = LlavaForConditionalGeneration(config)
     model.generation_config = GenerationConfig(
         bos_token_id=tokenizer.bos_token_id, eos_token_id=tokenizer.eos_token_id, pad_token_id=tokenizer.pad_token_id,
-        max_new_tokens=20,
+        max_new_tokens=20, suppress_tokens=[tokenizer.eos_token_id],  # random weights would end at a random token
     )
     images = CLIPImageProcessor(size={"shortest_edge": 32}, crop_size={"height": 32, "width": 32})
     processor = LlavaProcessor(

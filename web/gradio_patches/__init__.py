@@ -27,7 +27,7 @@ class Patch:
 
 
 def _patches() -> dict[str, Patch]:
-    from . import assets, queue, sessions, startup
+    from . import assets, cancel, queue, refusals, sessions, startup
 
     return {p.name: p for p in (
         Patch("deferred_render", "the UI built once: no config render or app build inside gr.Blocks()",
@@ -44,6 +44,10 @@ def _patches() -> dict[str, Patch]:
         Patch("quiet_queue", "gradio's queue waits for work instead of polling every 1 and 10 ms", queue.quiet_shape_ok),
         Patch("queue_limit", "the queue's limit set without rebuilding the app, and said politely when full",
               queue.limit_shape_ok),
+        Patch("plain_refusals", "gradio's own refusals (values missing, a URL or a file not uploaded) said in a "
+              "sentence; no URL fetched", refusals.shape_ok),
+        Patch("safe_cancel", "a cancelled job gives back its concurrency slot and closes its stream (gradio's could "
+              "keep them for good)", cancel.shape_ok, cancel.safe_cancel),
     )}
 
 
