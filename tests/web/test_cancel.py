@@ -90,7 +90,11 @@ def job_given_back(second_cancel: bool) -> list:
         return freed
 
     gradio_patches.apply()  # as the app does
-    return asyncio.run(cancelled())
+    answer = {}  # in a thread of its own: the browser tests' playwright keeps an event loop running in this one
+    thread = threading.Thread(target=lambda: answer.update(freed=asyncio.run(cancelled())))
+    thread.start()
+    thread.join(30)
+    return answer["freed"]
 
 
 def test_a_job_cancelled_before_its_first_step_gives_back_its_slot():

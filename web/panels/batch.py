@@ -123,7 +123,7 @@ def summarize(outputs: Mapping[str, Any]) -> str:
         elif _is_sound(value):
             rate, samples = value
             cells.append(f"{len(samples) / rate:.2f} s of audio ({rate} Hz)")
-        elif hasattr(value, "size") and hasattr(value, "mode"):
+        elif type(value).__module__.startswith("PIL."):  # a picture (a table has .size and .mode() too)
             cells.append(f"a {value.size[0]}×{value.size[1]} image")
         elif value is None or hasattr(value, "size") or _holds_array(value) or isinstance(value, Download):
             continue  # arrays, annotated images, files
