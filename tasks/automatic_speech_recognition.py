@@ -310,6 +310,6 @@ TASK = Task(
     examples=({"audio": "assets/speech_short.wav"}, {"audio": "assets/speech_long.ogg"}),
     description=(
         "Whisper and wav2vec2-class recognisers: what was said, when, as a table and as SRT/VTT subtitles. "
-        "Long audio is cut into overlapping chunks. Language and translate apply to Whisper models only."
+        "Long audio is cut at pauses. Language and translate apply to multilingual Whisper models only."
     ),
 )
