@@ -46,6 +46,7 @@ def build_demo(
     config = config or Config.load(os.environ.get("PLAYGROUND_CONFIG"))
     models = models or ModelCache(DeviceManager(config.device, config.dtype), config.memory_budget)
     batcher = batcher or Batcher(BatchSettings(config.batch_size, config.batch_wait_ms))
+    config.check_remote(REGISTRY)  # a remote model for a local-only task is refused at start-up, in a sentence
     gradio_patches.apply()  # the module-wide adjustments of gradio, each checked against its shape (web/gradio_patches)
     groups = REGISTRY.by_modality()
     tabs, task_tabs, gates, api = {}, {}, {}, LeanAPI(off=ZEROGPU_NO_LEAN_API if zerogpu.enabled() else None)
@@ -92,6 +93,9 @@ def parse_args(argv=None) -> argparse.Namespace:
     p.add_argument("--max-file-size", default="50mb", help="largest upload accepted")
     p.add_argument("--queue-size", type=int, default=int(os.environ.get("PLAYGROUND_QUEUE_SIZE", 64)),
                    help="requests waiting at most; more are told the server is busy (0: no limit)")
+    p.add_argument("--serve-inference-api", action="store_true",
+                   default=os.environ.get("PLAYGROUND_SERVE_INFERENCE_API", "").lower() in ("1", "true", "yes"),
+                   help="also answer the Hugging Face Inference API protocol at /models/<model> (endpoint mode)")
     p.add_argument("--build-tiny-models", metavar="DIR", help="write tiny random models + DIR/playground.json; exit")
     return p.parse_args(argv)
 
@@ -126,14 +130,20 @@ def main(argv=None) -> None:
         polite_queue(demo, args.queue_size or None),
         server_name=args.host, server_port=args.port, share=args.share, max_file_size=args.max_file_size,
         max_threads=max(40, 4 * config.batch_size + config.concurrency),  # two batched tasks filling at once
-        app_kwargs=web_app_parts(demo, args.queue_size or None),
+        app_kwargs=web_app_parts(demo, args.queue_size or None, args.serve_inference_api),
     )
 
 
-def web_app_parts(demo: gr.Blocks, queue_size: int | None = None) -> dict:
+def web_app_parts(demo: gr.Blocks, queue_size: int | None = None, inference_api: bool = False) -> dict:
     """What this app adds to gradio's web app, for launch(app_kwargs=...): the lean JSON API (POST /api/<task>,
-    web/api.py) and the page rendered once and sent compressed (web/page_cache.py)."""
-    return {"routes": [demo.lean_api.route(queue_size)], "middleware": [Middleware(PageCache)]}
+    web/api.py), the page rendered once and sent compressed (web/page_cache.py) and, in endpoint mode, the Inference
+    API protocol (POST /models/<model>, web/endpoint.py)."""
+    routes = [demo.lean_api.route(queue_size)]
+    if inference_api:
+        from web.endpoint import InferenceAPI
+
+        routes.append(InferenceAPI(demo.tabs).route(queue_size))
+    return {"routes": routes, "middleware": [Middleware(PageCache)]}
 
 
 def __getattr__(name):

@@ -22,9 +22,25 @@ class ModelChoice:
     trust_remote_code: bool = False  # only ever set by the operator's config, per model
     device_map: str | None = None  # "auto" for models too big for one device
     cpu_speedup: str | None = None  # "none", "bf16" or "int8" on CPU; None: the server's cpu_speedup
+    # runs elsewhere, through huggingface_hub's InferenceClient (runtime/remote.py); only ever set by the operator:
+    endpoint: str | None = None  # the URL requests go to: an engine's ".../v1", an Inference Endpoint, a playground's
+    provider: str | None = None  # ...or an Inference Provider: "hf-inference", "together", ...
+    token_env: str | None = None  # the environment variable that holds its token (the token is never in the config)
+    timeout: float = 60.0  # seconds a remote answer may take
+    max_concurrency: int = 8  # requests to its server at once, whichever tab or route they come by
 
     def __post_init__(self):
         check_speedup(self.cpu_speedup, f"the model {self.id}")
+        if self.endpoint and self.provider:
+            raise ValueError(f"The model {self.id} names both an endpoint and a provider; give one.")
+        if self.endpoint and not self.endpoint.startswith(("http://", "https://")):
+            raise ValueError(f"The endpoint of {self.id} must be an http:// or https:// URL, not {self.endpoint!r}.")
+        if self.remote and (self.timeout <= 0 or self.max_concurrency < 1):
+            raise ValueError(f"The model {self.id} needs a timeout above 0 and max_concurrency of at least 1.")
+
+    @property
+    def remote(self) -> bool:
+        return bool(self.endpoint or self.provider)
 
     @property
     def display(self) -> str:
@@ -34,6 +50,12 @@ class ModelChoice:
     def public_name(self) -> str:
         """What a refusal calls it: the label, the Hub id, or a local folder's own name (no path on this server)."""
         return self.label or (Path(self.id).name if looks_like_path(self.id) else self.id)
+
+    @property
+    def names(self) -> tuple[str, ...]:
+        """Every name a request may call it by: its id, its label, and a local folder's own name."""
+        folder = (Path(self.id).name,) if looks_like_path(self.id) else ()
+        return (self.id, self.label, self.public_name, *folder)
 
     @classmethod
     def parse(cls, entry: "str | Mapping") -> "ModelChoice":
@@ -85,7 +107,18 @@ class Config:
         """The task's models, each with the CPU speed-up it runs with (its own, else the server's)."""
         return tuple(self._speedup(c) for c in self.models.get(task.name) or tuple(ModelChoice(m) for m in task.models))
 
+    def check_remote(self, registry: Mapping[str, Task]) -> None:
+        """Refuses, at start-up, a remote model for a task that cannot run on one (the picker says "local only")."""
+        for name, choices in self.models.items():
+            task = registry.get(name)
+            for choice in choices:
+                if task is not None and choice.remote and not task.runs_remote:
+                    raise ValueError(f"{task.title} runs local models only: huggingface_hub's InferenceClient has no "
+                                     f"call for {name}, so {choice.id} cannot be served from {choice.endpoint or choice.provider}.")
+
     def _speedup(self, choice: ModelChoice) -> ModelChoice:
+        if choice.remote:
+            return choice
         if choice.cpu_speedup is None and self.cpu_speedup != "none":
             return replace(choice, cpu_speedup=self.cpu_speedup)
         return choice
@@ -95,7 +128,7 @@ class Config:
         choices = self.choices(task)
         model_id = (model_id or "").strip() or choices[0].id
         for choice in choices:
-            if model_id in (choice.id, choice.label, choice.public_name):
+            if model_id in choice.names:
                 return choice
         if not self.allow_any_model:
             offered = ", ".join(c.public_name for c in choices)

@@ -22,8 +22,11 @@ class ModelInfo:
     parameters: int = 0  # from safetensors headers; 0 when unknown
     random_weights: bool = False  # a tiny test model built by runtime.tiny
     cpu_speedup: str = "none"  # the operator's CPU speed-up for it: "bf16" or "int8" (runtime/devices.py)
+    served_by: str = ""  # a remote model's server (runtime/remote.py): nothing of it is on this server
 
     def markdown(self) -> str:
+        if self.served_by:
+            return f"ℹ️ `{self.model}` is served by {self.served_by}: it runs there, nothing loads on this server."
         if not self.on_disk:
             return f"ℹ️ `{self.model}` is not downloaded on this server yet: it downloads on first use."
         parts = [self.architecture or self.model_type or "unknown architecture"]
@@ -40,6 +43,10 @@ class ModelInfo:
 
 
 def model_info(choice: ModelChoice) -> ModelInfo:
+    if choice.remote:
+        from .remote import host_of
+
+        return ModelInfo(choice.display, on_disk=False, served_by=host_of(choice))
     folder = model_folder(choice)
     speedup = choice.cpu_speedup or "none"
     if folder is None:

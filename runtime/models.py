@@ -37,14 +37,22 @@ class ModelCache:
         self._sizes: dict[tuple, int] = {}
         self._ran: dict[tuple, Placement] = {}  # what each key's model runs as, when a speed-up fell back
         self._gates: dict[tuple, threading.Lock] = {}  # one per key being loaded: later callers wait
+        self._remote: dict[tuple, Any] = {}  # (task, choice) -> its RemoteModel: no weights here, nothing to evict
 
     def key(self, task: Task, choice: ModelChoice) -> tuple:
         return (task.name, choice.id, choice.revision, self.devices.placement(choice.device_map, choice.cpu_speedup))
 
     def is_loaded(self, task: Task, choice: ModelChoice) -> bool:
-        return self.key(task, choice) in self._pipes
+        return choice.remote or self.key(task, choice) in self._pipes
 
     def get(self, task: Task, choice: ModelChoice) -> Loaded:
+        if choice.remote:  # served elsewhere (runtime/remote.py): a client, costing nothing against the budget
+            from .remote import RemoteModel
+
+            with self._lock:
+                model = self._remote.setdefault((task.name, choice), None) or RemoteModel(task, choice)
+                self._remote[(task.name, choice)] = model
+            return Loaded(model, model.where, 0.0)
         key = self.key(task, choice)
         placement = key[-1]
         with self._lock:

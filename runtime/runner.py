@@ -81,10 +81,11 @@ class Runner:
                 for last in results:
                     pass
             return last
-        with self.gate.slot(waiting):
-            choice, loaded, call = self._start(model_id, values, progress)
+        choice = self.config.resolve(self.task, model_id)
+        with self.gate_of(choice).slot(waiting):
+            loaded, call = self._start(choice, values, progress)
             begin = time.perf_counter()
-            if self.batcher is not None:
+            if self.batcher is not None and not choice.remote:  # a serving engine batches on its own
                 result = self.batcher.call(self.task, loaded.pipe, call, progress)
             else:
                 result = self.task.call(loaded.pipe, call, progress)
@@ -96,19 +97,27 @@ class Runner:
         if not self.task.streams:
             yield self.run(model_id, values, progress, waiting)
             return
-        with self.gate.slot(waiting):
-            choice, loaded, call = self._start(model_id, values, progress)
+        choice = self.config.resolve(self.task, model_id)
+        with self.gate_of(choice).slot(waiting):
+            loaded, call = self._start(choice, values, progress)
             begin = time.perf_counter()
             with contextlib.closing(self.task.call(loaded.pipe, call, progress)) as partials:
                 for partial in partials:
                     yield self._answer(partial, values, choice, loaded, call, time.perf_counter() - begin)
 
-    def _start(self, model_id, values, progress):
-        choice = self.config.resolve(self.task, model_id)
+    def gate_of(self, choice: ModelChoice) -> Gate:
+        """The tab's gate for a local model; a remote one's server has its own (`max_concurrency`)."""
+        if not choice.remote:
+            return self.gate
+        from .remote import GATES
+
+        return GATES(choice)
+
+    def _start(self, choice, values, progress):
         if progress is not None and not self.models.is_loaded(self.task, choice):
             progress(0, desc=f"Loading {choice.display}…")
         loaded = self.models.get(self.task, choice)
-        return choice, loaded, self.task.prepare(**values, limits=self.config.limits)
+        return loaded, self.task.prepare(**values, limits=self.config.limits)
 
     def _answer(self, result, values, choice, loaded, call, seconds) -> Result:
         line = status_line(choice.display, loaded, seconds) + truncation_note(loaded.pipe, call)
@@ -120,6 +129,8 @@ class Runner:
 
 
 def status_line(model: str, loaded, seconds: float) -> str:
+    if getattr(loaded.pipe, "remote", False):
+        return f"**{model}** · {loaded.placement} · round trip {seconds * 1000:.0f} ms"
     load = f"loaded in {loaded.load_seconds:.2f} s" if loaded.load_seconds else "from cache"
     return f"**{model}** · {loaded.placement} · model {load} · inference {seconds * 1000:.0f} ms"
 

@@ -21,10 +21,14 @@ class SnippetContext:
     files: tuple[str, ...] = ()  # the files the tab's inputs name, in order (images, audio, documents)
     revision: str | None = None
     trust_remote_code: bool = False
+    remote: Any = None  # a remote model's ModelChoice: the snippet is its InferenceClient call
 
 
 def snippet(context: SnippetContext) -> str:
-    """The task's own snippet if it writes one, else the generic `pipeline(...)(inputs, **kwargs)` form."""
+    """The task's own snippet if it writes one, else the generic `pipeline(...)(inputs, **kwargs)` form; for a remote
+    model, the InferenceClient call."""
+    if context.remote is not None:
+        return remote(context)
     if context.task.snippet is not None:
         return context.task.snippet(context)
     return generic(context)
@@ -78,6 +82,72 @@ def generic(context: SnippetContext) -> str:
         lines.append(f"result = pipe({inputs}{kwargs})")
     lines.append("print(result)")
     return "\n".join(lines) + "\n"
+
+
+def remote(context: SnippetContext) -> str:
+    """The InferenceClient call a remote model's run makes (runtime/remote.py): files by their paths, the token
+    read from the environment variable the operator named (never written here)."""
+    from huggingface_hub import InferenceClient
+
+    from .remote import METHODS, arguments, chat_params, method_name
+
+    choice, task, call = context.remote, context.task, context.call
+    token = f"os.environ.get({choice.token_env!r})" if choice.token_env else "None"
+    where = f"provider={choice.provider!r}" if choice.provider else f"base_url={choice.endpoint!r}"
+    lines = ["import os", "", "from huggingface_hub import InferenceClient", "",
+             f"client = InferenceClient({where}, api_key={token}, timeout={choice.timeout:g})"]
+    files = [os.path.basename(f) for f in context.files]
+    if METHODS.get(task.name) == "chat_completion":
+        messages = chat_source(call.inputs, iter(files))
+        if "data_url(" in messages:
+            lines[0:1] = ["import base64", "import mimetypes", "import os"]
+            lines += ["", "", "def data_url(path):", "    kind = mimetypes.guess_type(path)[0] or 'image/png'",
+                      "    return f'data:{kind};base64,' + base64.b64encode(open(path, 'rb').read()).decode()", ""]
+        params = "".join(f", {k}={v!r}" for k, v in chat_params(call.kwargs).items())
+        lines += [f"stream = client.chat_completion({messages}, model={choice.id!r}, stream=True{params})",
+                  "for chunk in stream:", "    print(chunk.choices[0].delta.content or '', end='')", "print()"]
+        return "\n".join(lines) + "\n"
+    paths = iter(files)
+
+    def written(value):  # a file input goes by its path: the client reads it
+        if (hasattr(value, "mode") and hasattr(value, "size")) or (isinstance(value, dict) and "raw" in value):
+            return _Code(repr(next(paths, "input.file")))
+        return value
+
+    args = arguments(getattr(InferenceClient, method_name(task)), call.inputs, call.kwargs, written)
+    if choice.provider:
+        args["model"] = choice.id
+    text = ", ".join(f"{k}={v!r}" for k, v in args.items())
+    lines += [f"result = client.{method_name(task)}({text})", "print(result)"]
+    return "\n".join(lines) + "\n"
+
+
+def chat_source(inputs, files) -> str:
+    """A chat's messages as source: text as it is, images as data URLs of their files (the OpenAI protocol's form)."""
+    chat = inputs if isinstance(inputs, list) else [
+        *([{"role": "system", "content": inputs["system"]}] if inputs.get("system") else []),
+        *inputs.get("history", []), {"role": "user", "content": inputs["message"]}]
+
+    def part(block) -> str:
+        if isinstance(block, str) or block.get("type") == "text":
+            return repr({"type": "text", "text": block if isinstance(block, str) else block["text"]})
+        if block.get("type") == "image":
+            return f"{{'type': 'image_url', 'image_url': {{'url': data_url({next(files, 'image.png')!r})}}}}"
+        return repr({"type": "text", "text": f"[{block.get('type')}]"})
+
+    def turn(t) -> str:
+        content = t["content"]
+        content = repr(content) if isinstance(content, str) else "[" + ", ".join(part(b) for b in content) + "]"
+        return f"{{'role': {t['role']!r}, 'content': {content}}}"
+
+    return "[" + ", ".join(turn(t) for t in chat) + "]"
+
+
+class _Code(str):
+    """Source text that repr() writes as it is."""
+
+    def __repr__(self) -> str:
+        return str(self)
 
 
 def render(value: Any, files: list[str], setup: list[str]) -> str:

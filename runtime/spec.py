@@ -80,6 +80,11 @@ class Task:
     plain_call: bool = False  # run only adds what the page shows: `pipe(call.inputs, **call.kwargs)` is the pipeline's
     # own answer, so Reproduce in code writes plain transformers that runs outside this repo
     snippet: Callable[[Any], str] | None = None  # (SnippetContext) -> code, when runtime.snippets' generic one is wrong
+    remote: Callable[..., Any] | None = None  # (model, call, progress) -> result: how `run` goes on a RemoteModel
+    # (runtime/remote.py), for a task whose run reaches into the pipeline; None: a task without `run` calls the
+    # remote model as it would the pipeline, a task with one runs local models only
+    serve: Callable[..., Any] | None = None  # (pipe, inputs, parameters) -> the answer of endpoint mode
+    # (web/endpoint.py) in the Inference API's terms, for a task whose own run makes it; None: pipe(inputs, **parameters)
 
     def __post_init__(self):
         if self.modality not in MODALITIES:
@@ -89,9 +94,18 @@ class Task:
     def api_name(self) -> str:
         return self.name.replace("-", "_")
 
+    @property
+    def runs_remote(self) -> bool:
+        """Whether a model of this task may be served elsewhere (an operator's `endpoint` or `provider`)."""
+        from runtime.remote import CLIENT_TASKS
+
+        return self.name in CLIENT_TASKS and (self.remote is not None or self.run is None)
+
     def call(self, pipe, call: Call, progress=None):
         """Runs one prepared call (an iterator of partial results when the task streams); `progress((done, total),
         desc=...)` may be told how far it is, e.g. each denoising step."""
+        if getattr(pipe, "remote", False):  # a RemoteModel: the same call, through InferenceClient
+            return self.remote(pipe, call, progress) if self.remote else pipe(call.inputs, **call.kwargs)
         return self.run(pipe, call, progress) if self.run else pipe(call.inputs, **call.kwargs)
 
     def missing(self) -> str | None:

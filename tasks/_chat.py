@@ -1,4 +1,7 @@
-"""Helpers the multimodal chats share: Gradio's messages (text and uploaded files) -> chat-template content blocks."""
+"""Helpers the multimodal chats share: Gradio's messages (text and uploaded files) -> chat-template content blocks,
+their generation settings, the streamed answer and the conversation shown."""
+
+import contextlib
 
 from runtime.errors import UserError
 from runtime.media import load_audio, load_image
@@ -77,3 +80,28 @@ def shown_turn(message) -> list:
     """The user's turn as the conversation shows it: the files, then the text."""
     files = (message or {}).get("files") or []
     return [*({"path": path_of(f)} for f in files), *([message["text"]] if message.get("text") else [])]
+
+
+def sampling(temperature: float, top_p: float) -> dict:
+    """generate()'s sampling settings from the sliders: greedy at temperature 0."""
+    if temperature > 0:
+        return {"do_sample": True, "temperature": float(temperature), "top_p": float(top_p)}
+    return {"do_sample": False}
+
+
+def stream_answer(pipe, chat: list[dict], settings: dict):
+    """Streams {"generated_text": answer so far}; closing it (Stop) closes the token stream, which ends generation."""
+    from runtime.streaming import stream_text
+
+    def generate(inputs, **generate_kwargs):  # both pipelines take generate()'s settings, streamer included, only here
+        return pipe(inputs, generate_kwargs=generate_kwargs)
+
+    with contextlib.closing(stream_text(generate, chat, settings, tokenizer=pipe.processor.tokenizer)) as texts:
+        for text in texts:
+            yield {"generated_text": text}  # a dict: the raw JSON view reads a bare string as JSON text
+
+
+def present(result, message, history=None, **_):
+    """The conversation with the user's turn and the answer so far appended."""
+    turns = [{"role": "user", "content": shown_turn(message)}, {"role": "assistant", "content": result["generated_text"]}]
+    return {"history": [*(history or []), *turns]}

@@ -51,4 +51,5 @@ MODES = {
     "encoder-decoder": "an encoder-decoder model generating from the text",
     "chat": "a chat model, asked through its chat template",
     "completion": "a plain language model continuing a written instruction (no chat template)",
+    "remote": "a model served elsewhere (its server did not say which kind)",
 }

@@ -1,10 +1,8 @@
 """Omni chat (any-to-any): one conversation mixing text, images, audio and video, the answer streamed as text."""
 
-import contextlib
-
 from runtime.errors import UserError
 from runtime.spec import Call, Limits, Task
-from tasks._chat import at_rate, path_of, shown_turn, to_template
+from tasks._chat import at_rate, path_of, present, sampling, stream_answer, to_template
 
 TAKES = ("image", "audio", "video")
 
@@ -46,36 +44,18 @@ def prepare(message, system="", max_new_tokens=128, temperature=0.0, top_p=1.0, 
     chat += [to_template(turn["role"], turn["content"], limits, TAKES) for turn in history or []]
     parts = [*({"type": "file", "file": {"path": path_of(f)}} for f in files), text]
     chat.append(to_template("user", parts, limits, TAKES))
-    sampling = {"do_sample": False}
-    if temperature > 0:
-        sampling = {"do_sample": True, "temperature": float(temperature), "top_p": float(top_p)}
-    return Call(chat, {"max_new_tokens": int(max_new_tokens), **sampling})
+    return Call(chat, {"max_new_tokens": int(max_new_tokens), **sampling(temperature, top_p)})
 
 
 def run(pipe, call, progress=None):
-    """Streams {"generated_text": answer so far}; closing it (Stop) closes the token stream, which ends generation."""
-    from runtime.streaming import stream_text
-
+    """The answer streamed (see `stream_answer`), once the model is known to read every kind of file given."""
     takes = set(getattr(pipe.model, "input_modalities", ("text", *TAKES)))
     given = {part["type"] for turn in call.inputs for part in turn["content"]} - {"text"}
     if given - takes:
         raise UserError(f"This model reads {', '.join(sorted(takes))}; it cannot take {', '.join(sorted(given - takes))}. "
                         "Pick an omni model, or leave those files out.")
     rate = getattr(getattr(pipe.processor, "feature_extractor", None), "sampling_rate", 16_000)
-    chat = at_rate(call.inputs, rate)
-
-    def generate(chat, **settings):  # objects (streamer, stopping criteria) must go inside generate_kwargs here
-        return pipe(chat, generate_kwargs=settings)
-
-    texts = stream_text(generate, chat, call.kwargs, tokenizer=pipe.processor.tokenizer)
-    with contextlib.closing(texts):
-        for text in texts:
-            yield {"generated_text": text}  # a dict: the raw JSON view reads a bare string as JSON text
-
-
-def present(result, message, history=None, **_):
-    turns = [{"role": "user", "content": shown_turn(message)}, {"role": "assistant", "content": result["generated_text"]}]
-    return {"history": [*(history or []), *turns]}
+    yield from stream_answer(pipe, at_rate(call.inputs, rate), call.kwargs)
 
 
 TASK = Task(

@@ -5,6 +5,7 @@ import weakref
 import numpy as np
 
 from runtime.media import load_audio, resample
+from runtime.remote import as_pipeline
 from runtime.spec import Call, Limits, Task
 
 
@@ -78,6 +79,7 @@ TASK = Task(
     prepare=prepare,
     present=present,
     run=run,
+    remote=as_pipeline,  # the server resamples
     batchable=True,
     batch_group=batch_group,
     examples=({"audio": "assets/chirp.wav"}, {"audio": "assets/speech_short.wav"}),

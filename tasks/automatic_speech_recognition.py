@@ -2,6 +2,7 @@
 
 from runtime.errors import UserError
 from runtime.media import load_audio, resample
+from runtime.remote import wire
 from runtime.spec import Call, Download, Limits, Task
 
 TIMESTAMPS = ("none", "segments", "words")
@@ -127,6 +128,37 @@ def run(pipe, call, progress=None):
     if applied.get("chunk_length_s"):
         applied["windows"] = window_count(samples.size / target, applied["chunk_length_s"], applied["stride_length_s"])
     return {**result, "seconds": round(samples.size / target, 3), "applied": applied, "notes": notes}
+
+
+def remote(model, call, progress=None):
+    """A speech model served elsewhere: the whole recording in one request, timestamps asked as the protocol names
+    them; the server decides how to read long audio."""
+    stamps = call.kwargs["timestamps"]
+    extra = {"return_timestamps": "word" if stamps == "words" else True} if stamps != "none" else {}
+    generate = {k: call.kwargs[k] for k in ("language", "task") if call.kwargs.get(k) and call.kwargs[k] != "transcribe"}
+    if generate:
+        extra["generate_kwargs"] = generate
+    audio = call.inputs
+    seconds = round(audio["raw"].size / audio["sampling_rate"], 3)
+    if model.openai:  # an OpenAI-compatible engine: its own transcription route, text only
+        notes = ["This model server's transcription protocol gives no timestamps."] if stamps != "none" else []
+        return {**model.transcription(wire(audio)), "seconds": seconds, "applied": {"timestamps": "none"},
+                "notes": notes}
+    result = model(audio, extra_body=extra or None)
+    return {**result, "seconds": seconds, "applied": {"timestamps": stamps, "remote": True}, "notes": []}
+
+
+def serve(pipe, audio, parameters):
+    """Endpoint mode: the tab's own reading of the recording (cut at pauses, timestamps as the model kind gives
+    them), answered as the Inference API does: {"text", "chunks": [{"timestamp": [start, end], "text"}]}."""
+    stamps = parameters.get("return_timestamps")
+    generate = parameters.get("generate_kwargs") or {}
+    call = prepare((audio["sampling_rate"], audio["raw"]), timestamps="words" if stamps in ("word", "char") else
+                   "segments" if stamps else "none", language=generate.get("language", ""),
+                   whisper_task=generate.get("task", "transcribe"))
+    result = run(pipe, call)
+    chunks = [{"timestamp": [start, end], "text": text} for start, end, text in segments(result)]
+    return {"text": result["text"], **({"chunks": chunks} if stamps else {})}
 
 
 def pause_cuts(samples, rate: int, longest_s: float) -> list[tuple[int, int]]:
@@ -307,6 +339,8 @@ TASK = Task(
     prepare=prepare,
     present=present,
     run=run,
+    remote=remote,
+    serve=serve,
     examples=({"audio": "assets/speech_short.wav"}, {"audio": "assets/speech_long.ogg"}),
     description=(
         "Whisper and wav2vec2-class recognisers: what was said, when, as a table and as SRT/VTT subtitles. "

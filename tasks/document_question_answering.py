@@ -81,6 +81,31 @@ def run(pipe, call, progress=None):
     return {"answers": as_list(answers), "words": words, "boxes": boxes, "page": page}  # page: as OCR saw it
 
 
+def remote(model, call, progress=None):
+    """A model served elsewhere reads the page itself; this app in endpoint mode sends its OCR words and their boxes
+    with the first answer (see serve), so the page shows them here too."""
+    page = call.inputs["image"]
+    answers = model(call.inputs, **call.kwargs)
+    first = answers[0] if answers else {}
+    words, boxes, size = first.pop("words", []), first.pop("boxes", []), tuple(first.pop("page_size", page.size))
+    if size != page.size:  # the server read a smaller copy: its boxes, scaled to this page
+        boxes = [[round(v * new / old) for v, new, old in zip(box, page.size * 2, size * 2)] for box in boxes]
+    return {"answers": answers, "words": words, "boxes": boxes, "page": page}
+
+
+def serve(pipe, inputs, parameters):
+    """Endpoint mode: the tab's own run (its OCR), as the Inference API answers: [{"answer", "score", "start",
+    "end"}]; the first answer also carries the page's OCR words, their pixel boxes and the page's size, which that
+    answer has no place for (InferenceClient keeps such keys)."""
+    settings = {k: parameters[k] for k in ("top_k", "lang") if k in parameters}
+    result = run(pipe, prepare(inputs["image"], inputs.get("question"), **settings))
+    answers = result["answers"]
+    if answers and result["words"]:
+        answers[0] = {**answers[0], "words": result["words"], "boxes": result["boxes"],
+                      "page_size": list(result["page"].size)}
+    return answers
+
+
 def read_words(page, lang: str) -> tuple[list[str], list[list[int]]]:
     """Tesseract's words and their pixel boxes (x1, y1, x2, y2), or a UserError saying exactly what to install."""
     try:
@@ -148,6 +173,8 @@ TASK = Task(
     prepare=prepare,
     present=present,
     run=run,
+    remote=remote,
+    serve=serve,
     examples=(
         {"image": "assets/invoice.png", "question": "What is the invoice number?"},
         {"image": "assets/invoice.png", "question": "What is the total due?"},

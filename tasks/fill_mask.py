@@ -55,6 +55,12 @@ def run(pipe, call, progress=None):
     return {"mask_token": pipe.tokenizer.mask_token, "guesses": pipe(call.inputs, **call.kwargs)}
 
 
+def remote(model, call, progress=None):
+    """A model served elsewhere: its mask token is the one the text uses."""
+    token = next((t for t in ("[MASK]", "<mask>", "<MASK>") if t in call.inputs), "[MASK]")
+    return {"mask_token": token, "guesses": model(call.inputs, **call.kwargs)}
+
+
 def present(result, **_):
     guesses = result["guesses"]
     labels = {}
@@ -75,6 +81,7 @@ TASK = Task(
     prepare=prepare,
     present=present,
     run=run,
+    remote=remote,
     plain_call=True,  # run checks the mask token and keeps it for the page
     examples=(
         {"text": "Paris is the [MASK] of France."},

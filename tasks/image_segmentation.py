@@ -61,6 +61,11 @@ def run(pipe, call, progress=None):
     return with_input(call.inputs, pipe(call.inputs, **call.kwargs))
 
 
+def remote(model, call, progress=None):
+    """A model served elsewhere: the same call; its server refuses a kind of segmentation its model lacks."""
+    return with_input(call.inputs, model(call.inputs, **call.kwargs))
+
+
 def present(result, **_):
     import pandas as pd
 
@@ -96,6 +101,7 @@ TASK = Task(
     prepare=prepare,
     present=present,
     run=run,
+    remote=remote,  # endpoint mode calls the pipeline as run does (serve: None), batched with the tabs' calls
     plain_call=True,  # run keeps the image it saw for the page
     note=nothing_found,
     examples=tuple({"image": path} for path in EXAMPLES),

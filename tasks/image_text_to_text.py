@@ -1,10 +1,14 @@
 """Vision-language chat: talk about images with a VLM, the answer streamed token by token."""
 
+import base64
 import contextlib
+import io
 
 from runtime.errors import UserError
+from runtime.media import load_image
+from runtime.remote import chat_stream, generation_settings
 from runtime.spec import Call, Limits, Task
-from tasks._chat import path_of, shown_turn, to_template
+from tasks._chat import path_of, present, sampling, stream_answer, to_template
 
 
 def inputs():
@@ -41,28 +45,42 @@ def prepare(message, max_new_tokens=128, temperature=0.0, top_p=1.0, history=Non
         raise UserError("Type a message, or add an image and ask about it.")
     chat = [to_template(turn["role"], turn["content"], limits) for turn in history or []]
     chat.append(to_template("user", [*({"type": "file", "file": {"path": path_of(f)}} for f in files), text], limits))
-    sampling = {"do_sample": False}
-    if temperature > 0:
-        sampling = {"do_sample": True, "temperature": float(temperature), "top_p": float(top_p)}
-    return Call(chat, {"max_new_tokens": int(max_new_tokens), **sampling})
+    return Call(chat, {"max_new_tokens": int(max_new_tokens), **sampling(temperature, top_p)})
 
 
 def run(pipe, call, progress=None):
-    """Streams {"generated_text": answer so far}; closing it (Stop) closes the token stream, which ends generation."""
-    from runtime.streaming import stream_text
+    """The answer streamed (see `stream_answer`)."""
+    yield from stream_answer(pipe, call.inputs, call.kwargs)
 
-    def generate(chat, **settings):  # image-text-to-text takes generation settings only inside generate_kwargs
-        return pipe(chat, generate_kwargs=settings)
 
-    texts = stream_text(generate, call.inputs, call.kwargs, tokenizer=pipe.processor.tokenizer)
-    with contextlib.closing(texts):
+def remote(model, call, progress=None):
+    """A vision-language model served elsewhere: the chat, images as data URLs, through its OpenAI-compatible chat."""
+    with contextlib.closing(chat_stream(model, call.inputs, call.kwargs)) as texts:
         for text in texts:
-            yield {"generated_text": text}  # a dict: the raw JSON view reads a bare string as JSON text
+            yield {"generated_text": text}
 
 
-def present(result, message, history=None, **_):
-    turns = [{"role": "user", "content": shown_turn(message)}, {"role": "assistant", "content": result["generated_text"]}]
-    return {"history": [*(history or []), *turns]}
+def serve(pipe, messages, parameters):
+    """Endpoint mode's OpenAI chat (web/endpoint.py): images arrive as data URLs; the answer so far, piece by piece."""
+    chat = [{"role": m["role"], "content": template_blocks(m["content"])} for m in messages]
+    with contextlib.closing(stream_answer(pipe, chat, generation_settings(parameters))) as texts:
+        for text in texts:
+            yield text["generated_text"]
+
+
+def template_blocks(content) -> list[dict]:
+    if isinstance(content, str):
+        return [{"type": "text", "text": content}]
+    blocks = []
+    for part in content:
+        if part.get("type") == "text":
+            blocks.append({"type": "text", "text": part["text"]})
+        elif part.get("type") == "image_url":
+            url = part["image_url"]["url"] if isinstance(part["image_url"], dict) else part["image_url"]
+            if not url.startswith("data:"):
+                raise UserError("Send images as data URLs; this server fetches no web addresses.")
+            blocks.append({"type": "image", "image": load_image(io.BytesIO(base64.b64decode(url.split(",", 1)[1])))})
+    return blocks
 
 
 TASK = Task(
@@ -80,6 +98,8 @@ TASK = Task(
     prepare=prepare,
     present=present,
     run=run,
+    remote=remote,
+    serve=serve,
     streams=True,
     conversation=True,
     examples=(

@@ -53,6 +53,27 @@ def run(pipe, call, progress=None):
     return with_input(call.inputs, output)
 
 
+def remote(model, call, progress=None):
+    """A captioner served elsewhere: the protocol carries the picture only, so no caption start (refused, not dropped)
+    and no length (the server's; `length_note` says so)."""
+    if call.kwargs["text"]:
+        raise UserError("A captioner served elsewhere takes the picture only: clear the start of the caption, or pick "
+                        "a model that runs here.")
+    return with_input(call.inputs, [model(call.inputs)])
+
+
+def serve(pipe, image, parameters):
+    """Endpoint mode: the tab's own caption (the tab's length unless "max_new_tokens" is given), answered as the
+    Inference API does: [{"generated_text"}]."""
+    length = parameters.get("max_new_tokens") or (parameters.get("generate_kwargs") or {}).get("max_new_tokens", 30)
+    return [{"generated_text": present(run(pipe, prepare(image, max_new_tokens=length)))["caption"]}]
+
+
+def length_note(pipe, call, result) -> str:
+    """A remote captioner's caption is as long as its server makes it: the protocol has no length to send."""
+    return "the caption's length is the model server's" if getattr(pipe, "remote", False) else ""
+
+
 def present(result, **_):
     output = result["output"]
     first = output[0] if isinstance(output, list) else output
@@ -72,6 +93,9 @@ TASK = Task(
     present=present,
     load=load,
     run=run,
+    remote=remote,
+    serve=serve,
+    note=length_note,
     own_pipeline=True,  # no image_to_text.py in transformers 5: `load` builds the image-text-to-text pipeline
     examples=tuple({"image": path, "prompt": ""} for path in EXAMPLES[:3])
     + ({"image": "assets/rocket.jpg", "prompt": "a photograph of"},),

@@ -54,6 +54,7 @@ TASK = Task(
     prepare=prepare,
     present=present,
     run=run,
+    remote=run,  # the same call goes to a remote model
     plain_call=True,  # run keeps the image it saw for the page
     note=nothing_found,
     examples=tuple({"image": path} for path in EXAMPLES),

@@ -52,6 +52,20 @@ def run(pipe, call, progress=None):
     return _seq2seq.generate(pipe, call.inputs, INSTRUCTION, "summary_text", prefix=prefix, **call.kwargs)
 
 
+def remote(model, call, progress=None):
+    """A model served elsewhere, with the same generation settings; this app in endpoint mode says which kind it is."""
+    return {"mode": "remote", **model(call.inputs, generate_parameters=call.kwargs)}
+
+
+def serve(pipe, text, parameters):
+    """Endpoint mode: the tab's own run with the request's generation settings, answered as the Inference API does,
+    [{"summary_text"}], plus the kind of model that answered ("mode")."""
+    generate = parameters.get("generate_kwargs") or {}
+    longest = generate.get("max_new_tokens", 120)
+    call = prepare(text, longest, generate.get("min_new_tokens", min(10, longest)), generate.get("num_beams", 2))
+    return [run(pipe, call)]
+
+
 def present(result, **_):
     return {"summary": result["summary_text"], "mode": f"Answered by {_seq2seq.MODES[result['mode']]}."}
 
@@ -68,6 +82,8 @@ TASK = Task(
     present=present,
     load=_seq2seq.load,
     run=run,
+    remote=remote,
+    serve=serve,
     examples=({"text": (
         "The Pipeline Playground lets anyone try Hugging Face models in the browser. Each task has its own tab with "
         "examples, parameters and a rich result, and every tab is also an API endpoint. Models are loaded once and "

@@ -4,6 +4,7 @@ import contextlib
 import time
 
 from runtime.errors import UserError
+from runtime.remote import chat_stream, generation_settings
 from runtime.spec import Call, Task
 from runtime.sampling import own_generator
 from runtime.streaming import stream_text
@@ -92,21 +93,50 @@ def run(pipe, call, progress=None):
     seed = kwargs.pop("seed")
     kwargs = own_generator(kwargs, seed)  # same seed, same answer, however many generate at once
     chat = bool(getattr(pipe.tokenizer, "chat_template", None))
-    data = call.inputs
-    if chat:
-        system = [{"role": "system", "content": data["system"]}] if data["system"] else []
-        prompt = [*system, *data["history"], {"role": "user", "content": data["message"]}]
-    else:
-        prompt = data["message"]
+    prompt = turns(call.inputs) if chat else call.inputs["message"]
     mode = "chat" if chat else "completion"
     # Answer at once, before any token: only a run that has yielded can be closed by Stop (gradio's cancel
     # closes the stored generator; one cancelled before its first yield would be left to generate on).
     yield {"mode": mode, "reply": ""}
+    yield from replies(mode, stream_text(pipe, prompt, {**kwargs, "return_full_text": False}))
+
+
+def remote(model, call, progress=None):
+    """A chat model served elsewhere: the conversation through its OpenAI-compatible chat (runtime/remote.py)."""
+    yield {"mode": "chat", "reply": ""}
+    yield from replies("chat", chat_stream(model, turns(call.inputs), call.kwargs))
+
+
+def serve(pipe, messages, parameters):
+    """Endpoint mode's OpenAI chat (web/endpoint.py): the answer so far, piece by piece, as this tab makes it."""
+    def text(content):
+        return content if isinstance(content, str) else "".join(p.get("text", "") for p in content if p.get("type") == "text")
+
+    said = [m for m in messages if m.get("role") in ("user", "assistant")]
+    if not said or said[-1]["role"] != "user":
+        raise UserError("The last message must be the user's.")
+    system = "\n".join(text(m["content"]) for m in messages if m.get("role") == "system")
+    history = [{"role": m["role"], "content": text(m["content"])} for m in said[:-1]]
+    settings = {"repetition_penalty": 1.0, "seed": int(parameters.get("seed", -1)), **generation_settings(parameters)}
+    call = Call({"message": text(said[-1]["content"]), "system": system, "history": history}, settings)
+    with contextlib.closing(run(pipe, call)) as replies_:
+        for reply in replies_:
+            yield reply["reply"]
+
+
+def turns(data) -> list[dict]:
+    system = [{"role": "system", "content": data["system"]}] if data["system"] else []
+    return [*system, *data["history"], {"role": "user", "content": data["message"]}]
+
+
+def replies(mode, stream):
+    """{mode, reply so far} at most every UPDATE_SECONDS, the first token at once and the end always; closing this
+    closes the stream."""
     reply = shown = ""
     last = time.monotonic()
-    with contextlib.closing(stream_text(pipe, prompt, {**kwargs, "return_full_text": False})) as stream:
+    with contextlib.closing(stream):
         for reply in stream:
-            if (reply and not shown) or time.monotonic() - last >= UPDATE_SECONDS:  # the first token at once
+            if (reply and not shown) or time.monotonic() - last >= UPDATE_SECONDS:
                 yield {"mode": mode, "reply": reply}
                 shown, last = reply, time.monotonic()
     if reply != shown:  # the end of the text, however soon after the last update
@@ -133,6 +163,8 @@ TASK = Task(
     prepare=prepare,
     present=present,
     run=run,
+    remote=remote,
+    serve=serve,
     streams=True,
     conversation=True,
     examples=(

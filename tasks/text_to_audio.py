@@ -111,6 +111,18 @@ def _generate(pipe, call, options, kind):
     return {**result, "applied": applied, "ignored": ignored}
 
 
+def remote(model, call, progress=None):
+    """A model served elsewhere: generation settings by the protocol's names, guidance and seed beside them."""
+    return model(call.inputs, **call.kwargs, extra_body={k: call.kwargs[k] for k in ("guidance_scale", "seed")})
+
+
+def serve(pipe, text, parameters):
+    """Endpoint mode: the tab's own run with the request's settings (seed 0 when none is given); encoded() answers
+    the audio as a WAV file."""
+    names = ("max_new_tokens", "do_sample", "temperature", "guidance_scale", "seed")
+    return run(pipe, prepare(text, **{k: parameters[k] for k in names if k in parameters}))
+
+
 def speaker_embeddings(pipe, seed: int):
     """The voice of a SpeechT5 model: its saved x-vector if the folder has one, else a seeded random one."""
     import numpy as np
@@ -154,6 +166,8 @@ TASK = Task(
     present=present,
     load=load,
     run=run,
+    remote=remote,
+    serve=serve,
     requires=("sentencepiece",),
     examples=(
         {"text": "Hello, and welcome to the pipeline playground."},

@@ -101,6 +101,16 @@ def run(pipe, call, progress=None):
     return {"images": out.images, "seed": seed}
 
 
+def serve(pipe, prompt, parameters):
+    """Endpoint mode: the Inference API's parameters are this run's own (seed 0 when none is given)."""
+    return run(pipe, Call(prompt, {"seed": 0, **parameters}))
+
+
+def remote(model, call, progress=None):
+    """A model served elsewhere (an Inference Endpoint, a playground in endpoint mode): one picture, same settings."""
+    return {"images": [model(call.inputs, **call.kwargs)], "seed": call.kwargs["seed"]}
+
+
 def cut_note(pipe, call, result=None) -> str:
     """The status line's word when the text encoder reads only the start of a prompt (CLIP: 77 tokens), else ""."""
     tokenizer = getattr(pipe, "tokenizer", None)
@@ -136,6 +146,8 @@ TASK = Task(
     present=present,
     load=load,
     run=run,
+    remote=remote,
+    serve=serve,
     note=cut_note,
     requires=("diffusers",),
     own_pipeline=True,

@@ -60,6 +60,22 @@ def run(pipe, call, progress=None):
     return {**result, "fixed_pair": fixed_pair}
 
 
+def remote(model, call, progress=None):
+    """A model served elsewhere, told the languages by name; this app in endpoint mode says which kind it is."""
+    kwargs = dict(call.kwargs)
+    source, target = kwargs.pop("source"), kwargs.pop("target")
+    return {"mode": "remote", **model(call.inputs, src_lang=source, tgt_lang=target, generate_parameters=kwargs)}
+
+
+def serve(pipe, text, parameters):
+    """Endpoint mode: the tab's own run (languages by name, as the tab lists them), answered as the Inference API
+    does, [{"translation_text"}], plus the kind of model that answered ("mode", "fixed_pair")."""
+    generate = parameters.get("generate_kwargs") or {}
+    settings = {k: generate[k] for k in ("max_new_tokens", "num_beams") if k in generate}
+    return [run(pipe, prepare(text, parameters.get("src_lang", "English"), parameters.get("tgt_lang", "French"),
+                              **settings))]
+
+
 def present(result, **_):
     note = f"Answered by {_seq2seq.MODES[result['mode']]}."
     if result.get("fixed_pair"):
@@ -79,6 +95,8 @@ TASK = Task(
     present=present,
     load=_seq2seq.load,
     run=run,
+    remote=remote,
+    serve=serve,
     examples=(
         {"text": "The weather today is sunny with a light breeze from the west.", "source": "English", "target": "French"},
         {"text": "Machine learning models classify images, audio and text.", "source": "English", "target": "German"},

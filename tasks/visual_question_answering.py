@@ -5,6 +5,7 @@ import dataclasses
 from runtime.errors import UserError
 from runtime.media import load_image
 from runtime.pipelines.visual_question_answering import pipeline_class
+from runtime.remote import as_pipeline
 from runtime.spec import Call, Limits, Task
 
 
@@ -85,6 +86,19 @@ def run(pipe, call, progress=None):
     return pipe(call.inputs, **call.kwargs)
 
 
+def serve(pipe, inputs, parameters):
+    """Endpoint mode: the tab's own run (a chat model answers too), as the Inference API answers: [{"answer",
+    "score"}], a written answer without a score."""
+    settings = {k: parameters[k] for k in ("top_k", "max_new_tokens") if k in parameters}
+    return run(pipe, prepare(inputs["image"], inputs.get("question"), **settings))
+
+
+def length_note(pipe, call, result) -> str:
+    """A written answer from a model served elsewhere: the protocol sends top_k only, so its length is the server's."""
+    written = getattr(pipe, "remote", False) and not any("score" in row for row in result)
+    return "a written answer's length is the model server's" if written else ""
+
+
 def check_length(tokenizer, question: str) -> None:
     """VQA models read a short window (ViLT: 40 tokens); a longer question is refused, not silently cut."""
     limit = getattr(tokenizer, "model_max_length", None)
@@ -117,6 +131,9 @@ TASK = Task(
     present=present,
     load=load,
     run=run,
+    remote=as_pipeline,  # image, question and top_k go by the protocol's names
+    serve=serve,
+    note=length_note,
     own_pipeline=True,
     examples=(
         {"image": "assets/chelsea.jpg", "question": "What animal is this?"},

@@ -64,6 +64,7 @@ TASK = Task(
     prepare=prepare,
     present=present,
     run=run,
+    remote=run,  # the same call goes to a remote model
     plain_call=True,  # run keeps the image it saw for the page
     examples=(
         {"image": "assets/chelsea.jpg", "candidate_labels": "a cat, a dog, a rocket, a cup of coffee"},

@@ -76,7 +76,7 @@ def served(config, models):
     try:
         _, url, _ = serve(
             polite_queue(demo, None), block=False, server_name="127.0.0.1", ssr_mode=False, quiet=True,
-            app_kwargs=web_app_parts(demo),  # the lean API and the page cache, as main()
+            app_kwargs=web_app_parts(demo, inference_api=True),  # as main() with --serve-inference-api
         )
         yield demo, url
     finally:

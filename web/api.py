@@ -124,8 +124,8 @@ class LeanAPI:
             return 503, {"error": BUSY}
         except TooLarge as error:
             return 413, {"error": error.message}
-        except gr.Error as error:
-            return 400, {"error": error.message}
+        except gr.Error as error:  # bad input: 400; a model server's fault: its status (runtime/remote.py)
+            return getattr(error.__cause__, "status", 400), {"error": error.message}
         except Exception:
             log.exception("lean API %s failed", api_name)
             return 500, {"error": "The server could not process this request; its log says why."}

@@ -185,16 +185,20 @@ def build_tab(task: Task, config: Config, models: ModelCache, batcher: Batcher, 
     gate = gates.setdefault(settings["concurrency_id"] or "gpu", Gate(settings["concurrency_limit"]))
     runner = Runner(task, config, models, batcher, gate)
     choices = config.choices(task)
+    remote = [c for c in choices if c.remote]
+    if remote:  # each server's gate holds it to its limit: the queue lets in enough for the local gate and them all
+        settings = {"concurrency_id": f"{task.name}-remote",
+                    "concurrency_limit": settings["concurrency_limit"] + sum(c.max_concurrency for c in remote)}
     if task.description:
         gr.Markdown(task.description)
     with gr.Row():
         with gr.Column():
             with gr.Row():
                 model = gr.Dropdown(
-                    choices=[(c.display, c.id) for c in choices], value=choices[0].id, label="Model", scale=5,
+                    choices=[(picker_label(c), c.id) for c in choices], value=choices[0].id, label="Model", scale=5,
                     min_width=280,  # on a phone, Copy link goes below rather than squeezing the name under the arrow
                     allow_custom_value=config.allow_any_model, elem_id=f"{task.name}-model",
-                    info="Type any Hub id" if config.allow_any_model else None,
+                    info=picker_info(task, config),
                 )
                 link = gr.Button("Copy link", size="sm", scale=1, min_width=90, elem_id=f"{task.name}-link")
             info = gr.Markdown(describe_model(config, task, choices[0].id), elem_id=f"{task.name}-model-info")
@@ -221,6 +225,24 @@ def build_tab(task: Task, config: Config, models: ModelCache, batcher: Batcher, 
     model.change(lambda m: describe_model(config, task, m), model, info, api_visibility="private")
     link.click(None, [model], None, js=copy_link_js(task, {c.id: c.public_name for c in choices if c.public_name != c.id}))
     return Tab(task, runner, config, model, inputs, params, outputs, raw, status, run, stop, settings)
+
+
+def picker_info(task: Task, config: Config) -> str | None:
+    """The line under the picker: that any Hub id may be typed; on a server with remote models, that this task's
+    models all run here (no model-server protocol has it)."""
+    notes = ["Type any Hub id"] if config.allow_any_model else []
+    if not task.runs_remote and any(c.remote for choices in config.models.values() for c in choices):
+        notes.append("local only: model servers have no protocol for this task")
+    return " · ".join(notes) or None
+
+
+def picker_label(choice) -> str:
+    """A model's name in the picker; a remote one says where it runs."""
+    if not choice.remote:
+        return choice.display
+    from runtime.remote import host_of
+
+    return f"{choice.display} (remote · {host_of(choice)})"
 
 
 def image_or_nothing(upload):

@@ -23,4 +23,5 @@ def code_of(tab: Tab, result: Result) -> str:
     return snippet(SnippetContext(
         tab.task, result.model.id, result.placement.pipeline_kwargs(), result.call,
         files_of([earlier, *values.values()]), result.model.revision, result.model.trust_remote_code,
+        remote=result.model if result.model.remote else None,
     ))

@@ -1,0 +1,105 @@
+"""Remote models (runtime/remote.py) against a real server on loopback: the session's app in endpoint mode
+(web/endpoint.py) serves its tiny models by the Inference API protocol, and a front app whose config points every
+task that can run remotely at it answers as the local run does. Over the registry: a new task is covered."""
+
+import dataclasses
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from runtime.config import ModelChoice
+from runtime.devices import DeviceManager
+from runtime.models import ModelCache
+from runtime.runner import Runner
+from tasks import REGISTRY
+
+ROOT = Path(__file__).resolve().parents[2]
+CHATS = ("text-generation", "image-text-to-text")  # OpenAI-compatible chat: tested against `transformers serve`
+REMOTE = [t for t in REGISTRY.values() if t.runs_remote and t.name not in CHATS]
+
+
+def example(task) -> dict:
+    """The task's first example by name, as the tab's widgets hand it over: files as paths in assets/, tables as
+    DataFrames."""
+    import pandas as pd
+
+    def value(v):
+        if isinstance(v, str) and len(v) < 256 and (ROOT / v).is_file():  # a long text is no file name
+            return str(ROOT / v)
+        return pd.DataFrame(v["data"], columns=v["headers"]) if isinstance(v, dict) and "headers" in v else v
+
+    return {k: value(v) for k, v in task.examples[0].items()}
+
+
+def remote_choice(url: str, task, folder: str, **settings) -> ModelChoice:
+    """The session app's tiny model of `task`, as a front app's operator names it: by its endpoint URL."""
+    name = Path(folder).name
+    return ModelChoice(name, endpoint=f"{url.rstrip('/')}/models/{name}/pipeline/{task.name}", **settings)
+
+
+def front(config, task, choice) -> Runner:
+    """A runner of a front app whose one model for `task` is `choice`, with a model cache of its own."""
+    return Runner(task, dataclasses.replace(config, models={task.name: (choice,)}), ModelCache(DeviceManager("cpu")))
+
+
+def same(a, b, path="result") -> None:
+    """Equal values, floats within 1e-3 (the vectors travel as JSON), images pixel for pixel within 2 levels."""
+    import pandas as pd
+    from PIL import Image
+
+    if isinstance(a, pd.DataFrame):
+        same(a.to_dict("split"), b.to_dict("split"), path)
+    elif isinstance(a, (Image.Image, np.ndarray)):
+        tolerance = 1e-3 if isinstance(a, np.ndarray) and a.dtype.kind == "f" else 2  # samples; 8-bit pixels
+        a, b = np.asarray(a, dtype=np.float32), np.asarray(b, dtype=np.float32)
+        assert a.shape == b.shape, f"{path}: shape {a.shape} != {b.shape}"
+        assert a.size == 0 or np.abs(a - b).max() <= tolerance, path
+    elif isinstance(a, dict):
+        assert isinstance(b, dict) and a.keys() == b.keys(), f"{path}: {sorted(a)} != {sorted(b)}"
+        for key in a:
+            same(a[key], b[key], f"{path}.{key}")
+    elif isinstance(a, (list, tuple)):
+        assert isinstance(b, (list, tuple)) and len(a) == len(b), f"{path}: {a!r} != {b!r}"
+        for i, (x, y) in enumerate(zip(a, b)):
+            same(x, y, f"{path}[{i}]")
+    elif isinstance(a, float) or isinstance(b, float):
+        assert a == pytest.approx(b, abs=1e-3), f"{path}: {a} != {b}"
+    else:
+        assert a == b, f"{path}: {a!r} != {b!r}"
+
+
+def test_tasks_that_can_run_remotely_are_the_ones_inference_client_serves():
+    assert {"text-classification", "token-classification", "feature-extraction", "image-classification",
+            "object-detection", "automatic-speech-recognition", "text-generation"} <= {t.name for t in REMOTE} | set(CHATS)
+    local_only = {t.name for t in REGISTRY.values() if not t.runs_remote}
+    assert {"depth-estimation", "mask-generation", "keypoint-matching", "decision"} <= local_only
+
+
+@pytest.mark.parametrize("task", REMOTE, ids=lambda t: t.name)
+def test_a_remote_model_answers_as_the_same_model_run_here(task, config, models, served, tiny):
+    local = Runner(task, config, models).run(None, example(task))
+    remote = front(config, task, remote_choice(served[1], task, tiny(task.name))).run(None, example(task))
+    host = served[1].split("//")[1].rstrip("/")
+    assert f"remote · {host}" in remote.status and "round trip" in remote.status, remote.status
+    same(remote.outputs, local.outputs, task.name)
+
+
+def test_the_page_says_where_each_model_runs(config, tiny):
+    """The picker marks a remote model with its server, model info says who serves it, and on such a server a task
+    no model server can run says it is local only."""
+    from app import build_demo
+    from web.tab import describe_model
+
+    task = REGISTRY["text-classification"]
+    remote = ModelChoice("acme/sentiment", label="Acme sentiment", endpoint="http://gpu-box:8080")
+    local = config.models[task.name][0]
+    front_config = dataclasses.replace(config, models={**config.models, task.name: (remote, local)})
+    demo = build_demo(front_config)
+    picker = demo.tabs[task.name].model
+    assert picker.choices[0] == ("Acme sentiment (remote · gpu-box:8080)", "acme/sentiment")
+    assert "served by gpu-box:8080" in describe_model(front_config, task, "acme/sentiment")
+    local_only = next(t for t in REGISTRY.values() if not t.runs_remote)
+    assert "local only" in demo.tabs[local_only.name].model.info
+    assert not (demo.tabs[task.name].model.info or "").count("local only")
+    demo.close()
