@@ -103,3 +103,61 @@ def test_the_page_says_where_each_model_runs(config, tiny):
     assert "local only" in demo.tabs[local_only.name].model.info
     assert not (demo.tabs[task.name].model.info or "").count("local only")
     demo.close()
+
+
+def test_readmes_remote_config_loads_and_its_local_only_list_is_the_registrys(tmp_path):
+    from runtime.config import Config
+
+    readme = (ROOT / "README.md").read_text().split("## Remote models and endpoint mode")[1]
+    (tmp_path / "remote.json").write_text(readme.split("```json")[1].split("```")[0])
+    config = Config.load(tmp_path / "remote.json")
+    config.check_remote(REGISTRY)
+    assert all(choices[0].remote for choices in config.models.values())
+    flat = " ".join(readme.split())
+    listed = flat.split("Tasks no model-server protocol has (")[1].split(") run locally only")[0]
+    assert {t.title for t in REGISTRY.values() if not t.runs_remote} == {n.strip() for n in listed.split(", ")}
+
+
+@pytest.mark.parametrize("task", [t for t in REGISTRY.values() if t.runs_remote], ids=lambda t: t.name)
+def test_reproduce_in_code_of_a_remote_model_runs_outside_this_repo(task, config, served, tiny, tmp_path):
+    """The InferenceClient call written for a remote model's run, executed with `python -I` in an empty folder
+    holding the run's files: it reaches the same server and prints an answer."""
+    import os
+    import shutil
+    import subprocess
+    import sys
+
+    from runtime.snippets import SnippetContext, files_of, snippet
+
+    choice = remote_choice(served[1], task, tiny(task.name))
+    if task.streams:  # a chat: its server's OpenAI route, /models/<model>/v1/chat/completions
+        choice = dataclasses.replace(choice, endpoint=choice.endpoint.split("/pipeline/")[0])
+    values = example(task) | ({"max_new_tokens": 4} if task.streams else {})
+    result = front(config, task, choice).run(None, values)
+    files = files_of(values.values())
+    for path in files:
+        shutil.copy(path, tmp_path)
+    code = snippet(SnippetContext(task, choice.id, {}, result.call, files, remote=choice))
+    env = {k: v for k, v in os.environ.items() if k != "HF_HUB_OFFLINE"}  # loopback only: nothing leaves here
+    ran = subprocess.run([sys.executable, "-I", "-c", code], cwd=tmp_path, env=env, capture_output=True, text=True,
+                         timeout=180)
+    assert ran.returncode == 0, f"{code}\n{ran.stderr[-2000:]}"
+    assert ran.stdout.strip(), code
+
+
+def test_endpoint_mode_keeps_the_hosting_policy(served, tiny):
+    """Only the server's listed models; files as data, never a path or a URL to fetch; a sentence for each."""
+    import httpx
+
+    url, image = served[1].rstrip("/"), Path(tiny("image-classification")).name
+    with httpx.Client(trust_env=False, timeout=60) as http:
+        unknown = http.post(f"{url}/models/acme/not-offered", json={"inputs": "hi"})
+        assert unknown.status_code == 404 and "offers no model 'acme/not-offered'" in unknown.json()["error"]
+        for sneaky in ("/etc/passwd", "http://example.com/cat.png"):
+            refused = http.post(f"{url}/models/{image}/pipeline/image-classification", json={"inputs": sneaky})
+            assert refused.status_code == 400 and "paths and web addresses are not accepted" in refused.json()["error"]
+        no_task = http.post(f"{url}/models/{image}/pipeline/no-such-task", json={"inputs": "hi"})
+        assert no_task.status_code == 404 and "no task 'no-such-task'" in no_task.json()["error"]
+        raw = http.post(f"{url}/models/{image}", content=(ROOT / "assets/chelsea.jpg").read_bytes(),
+                        headers={"content-type": "image/jpeg"})  # a file's bytes, as InferenceClient sends one
+        assert raw.status_code == 200 and {"label", "score"} <= set(raw.json()[0])

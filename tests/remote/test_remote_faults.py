@@ -30,11 +30,21 @@ class Misbehaving(http.server.BaseHTTPRequestHandler):
     """Answers by its path: /ok, /slow, /garbage, /shape, or /<HTTP status>."""
 
     seen: typing.ClassVar[list[str]] = []  # the Authorization headers received
+    inside: typing.ClassVar[list[int]] = [0, 0]  # requests being answered now, and the most at once
+    lock = threading.Lock()
 
     def do_POST(self):
         self.rfile.read(int(self.headers.get("content-length") or 0))
         Misbehaving.seen.append(self.headers.get("authorization", ""))
         name = self.path.strip("/")
+        if name == "busy":  # takes a while, counting how many are being answered at once
+            with Misbehaving.lock:
+                Misbehaving.inside[0] += 1
+                Misbehaving.inside[1] = max(Misbehaving.inside)
+            time.sleep(0.3)
+            with Misbehaving.lock:
+                Misbehaving.inside[0] -= 1
+            return self.reply(200, ANSWER)
         if name == "slow":
             time.sleep(TIMEOUT * 4)
             return self.reply(200, ANSWER)
@@ -162,3 +172,15 @@ def test_a_remote_model_costs_nothing_against_the_memory_budget(config, server):
     choice = ModelChoice("acme/sentiment", endpoint=f"{server}/ok")
     first, again = cache.get(TASK, choice), cache.get(TASK, choice)
     assert first.pipe is again.pipe and cache.resident_bytes() == 0 and cache.loaded() == []
+
+
+def test_a_remote_server_gets_at_most_its_max_concurrency_from_every_route_together(config, server):
+    from concurrent.futures import ThreadPoolExecutor
+
+    choice = ModelChoice("acme/sentiment", endpoint=f"{server}/busy", max_concurrency=2)
+    runners = [front(config, TASK, choice) for _ in range(2)]  # two routes (say the tab and the lean API)
+    Misbehaving.inside[1] = 0
+    with ThreadPoolExecutor(8) as pool:
+        answers = list(pool.map(lambda i: runners[i % 2].run(None, {"text": f"text {i}"}), range(8)))
+    assert all(a.outputs["labels"] for a in answers)
+    assert Misbehaving.inside[1] == 2  # never more than 2 at the server, and it got 2 at once
