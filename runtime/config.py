@@ -27,7 +27,7 @@ class ModelChoice:
     provider: str | None = None  # ...or an Inference Provider: "hf-inference", "together", ...
     token_env: str | None = None  # the environment variable that holds its token (the token is never in the config)
     timeout: float = 60.0  # seconds a remote answer may take
-    max_concurrency: int = 8  # requests to its server at once, whichever tab or route they come by
+    max_concurrency: int = 8  # requests to its endpoint at once, whichever tab or route they come by
 
     def __post_init__(self):
         check_speedup(self.cpu_speedup, f"the model {self.id}")

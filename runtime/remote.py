@@ -12,6 +12,7 @@ import contextlib
 import inspect
 import io
 import json
+import logging
 import os
 import threading
 from collections.abc import Iterator
@@ -20,6 +21,8 @@ from typing import Any
 from urllib.parse import urlparse
 
 from .errors import RemoteError
+
+log = logging.getLogger(__name__)
 
 # InferenceClient's method for each task it serves, where the name is not the task's (text-to-audio is TTS)
 METHODS = {"text-to-audio": "text_to_speech", "text-generation": "chat_completion",
@@ -124,32 +127,28 @@ class RemoteModel:
 
     @contextlib.contextmanager
     def faults(self):
-        """Every failure of the server or the connection as a sentence naming the server."""
-        from huggingface_hub.errors import HfHubHTTPError, InferenceTimeoutError
+        """Every failure of the server or the connection as a sentence naming the server; the traceback goes to the
+        log (never the token: it is in no message)."""
+        from huggingface_hub.errors import HfHubHTTPError
 
         where, choice = self.where.host, self.choice
         try:
             yield
         except RemoteError:
             raise
-        except InferenceTimeoutError as error:
-            raise RemoteError(f"The model server {where} did not answer within {choice.timeout:g} s; try again, or "
-                              "ask the host to raise its timeout.", 504) from error
         except HfHubHTTPError as error:
             status = error.response.status_code if error.response is not None else 502
             raise RemoteError(http_sentence(status, where, choice, said(error)), status) from error
-        except (json.JSONDecodeError, KeyError, TypeError, ValueError, AttributeError, IndexError) as error:
-            raise RemoteError(f"The model server {where} answered in a form this app cannot read "
-                              f"({type(error).__name__}).", 502) from error
-        except OSError as error:  # the connection: refused, reset, no such host (httpx's errors are OSErrors' kin)
-            raise RemoteError(f"The model server {where} cannot be reached: is it running?", 502) from error
         except Exception as error:
-            if "Timeout" in type(error).__name__:
+            log.warning("model server %s: %s", where, type(error).__name__, exc_info=True)
+            if "Timeout" in type(error).__name__:  # huggingface_hub's InferenceTimeoutError, httpx's timeouts
                 raise RemoteError(f"The model server {where} did not answer within {choice.timeout:g} s; try again, "
                                   "or ask the host to raise its timeout.", 504) from error
-            if type(error).__module__.startswith(("httpx", "httpcore", "h11", "anyio")):  # transport errors
-                raise RemoteError(f"The model server {where} cannot be reached: is it running? "
-                                  f"({type(error).__name__})", 502) from error
+            if isinstance(error, (json.JSONDecodeError, KeyError, TypeError, ValueError, AttributeError, IndexError)):
+                raise RemoteError(f"The model server {where} answered in a form this app cannot read "
+                                  f"({type(error).__name__}).", 502) from error
+            if isinstance(error, OSError) or type(error).__module__.startswith(("httpx", "httpcore", "h11")):
+                raise RemoteError(f"The model server {where} cannot be reached: is it running?", 502) from error
             raise
 
 
@@ -267,7 +266,7 @@ def shaped(task: str, inputs, result):
 
 
 class Gates:
-    """One concurrency gate per remote server, shared by every task and route that uses it."""
+    """One concurrency gate per endpoint (or provider) and limit, shared by every task and route that uses it."""
 
     def __init__(self):
         self._lock = threading.Lock()
@@ -277,7 +276,8 @@ class Gates:
         from .runner import Gate
 
         with self._lock:
-            return self._gates.setdefault(host_of(choice), Gate(choice.max_concurrency))
+            key = (choice.endpoint or choice.provider, choice.max_concurrency)
+            return self._gates.setdefault(key, Gate(choice.max_concurrency))
 
 
 GATES = Gates()
