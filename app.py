@@ -102,6 +102,7 @@ def parse_args(argv=None) -> argparse.Namespace:
 
 def main(argv=None) -> None:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logging.getLogger("httpx2").setLevel(logging.WARNING)  # huggingface_hub's client: a line per remote model call
     args = parse_args(argv)
     if args.build_tiny_models:
         gc.enable()  # building models is no server start-up

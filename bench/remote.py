@@ -1,6 +1,6 @@
 """A front app whose text-classification model is remote vs that model served locally, interleaved, loopback only.
 
-    python bench/remote.py                          # 3 interleaved rounds of 12 s loads, 32 clients
+    python bench/remote.py                          # 3 interleaved rounds of 20 s loads (tiny: 8 s), 32 clients: ~5 min
     python bench/remote.py --seconds 10 --rounds 2
 
 Two app processes: the backend (`app.py --serve-inference-api`, the model's local folders, batching on: the app's

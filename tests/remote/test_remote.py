@@ -161,3 +161,12 @@ def test_endpoint_mode_keeps_the_hosting_policy(served, tiny):
         raw = http.post(f"{url}/models/{image}", content=(ROOT / "assets/chelsea.jpg").read_bytes(),
                         headers={"content-type": "image/jpeg"})  # a file's bytes, as InferenceClient sends one
         assert raw.status_code == 200 and {"label", "score"} <= set(raw.json()[0])
+
+
+def test_a_text_longer_than_the_window_is_read_from_its_start_remotely_too(config, models, served, tiny):
+    """InferenceClient's text classification has no truncation setting: endpoint mode cuts as the tab does."""
+    task = REGISTRY["text-classification"]
+    long_text = "the movie was wonderful and the actors were great " * 200
+    local = Runner(task, config, models).run(None, {"text": long_text})
+    remote = front(config, task, remote_choice(served[1], task, tiny(task.name))).run(None, {"text": long_text})
+    same(remote.outputs, local.outputs)
