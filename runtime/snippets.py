@@ -53,24 +53,17 @@ def generic(context: SnippetContext) -> str:
         lines.append("from runtime.spec import Call")
         lines.append(f"from {module} import TASK  # adapts loading or calling: see {module_path(task)} (run in the repo)")
     lines.append("")
-    pipeline_kwargs = dict(context.pipeline_kwargs)
-    speedup = pipeline_kwargs.pop("cpu_speedup", None)  # a conversion after loading, written as its own line
     if task.load is not None:
+        pipeline_kwargs = dict(context.pipeline_kwargs)
+        speedup = pipeline_kwargs.pop("cpu_speedup", None)  # a conversion after loading, written as its own line
         lines.append("from runtime.config import ModelChoice")
         lines.append("from runtime.devices import Placement")
         choice = f"ModelChoice({context.model!r}" + (f", revision={context.revision!r}" if context.revision else "") + ")"
         lines.append(f"pipe = TASK.load(TASK, {choice}, {placement_literal(pipeline_kwargs)})")
+        if speedup == "int8":
+            lines.append(int8_line())
     else:
-        args = [repr(task.name), f"model={context.model!r}"]
-        if context.revision:
-            args.append(f"revision={context.revision!r}")
-        if context.trust_remote_code:
-            args.append("trust_remote_code=True")
-        args += [f"{k}={literal(v)}" for k, v in pipeline_kwargs.items()]
-        lines.append(f"pipe = pipeline({', '.join(args)})")
-    if speedup == "int8":
-        quantize = "torch.ao.quantization.quantize_dynamic(pipe.model, {torch.nn.Linear}, dtype=torch.qint8)"
-        lines.append(f"pipe.model = {quantize}  # int8 Linear layers, as the app runs it (torchao is the successor)")
+        lines += load_lines(context)
     lines += setup
     kwargs = "".join(f", {k}={literal(v)}" for k, v in call.kwargs.items())
     if task.run is not None:
@@ -82,6 +75,74 @@ def generic(context: SnippetContext) -> str:
         lines.append(f"result = pipe({inputs}{kwargs})")
     lines.append("print(result)")
     return "\n".join(lines) + "\n"
+
+
+def load_lines(context: SnippetContext, name: str | None = None, target: str = "pipe",
+               factory: str = "pipeline", extra: dict | None = None) -> list[str]:
+    """`pipe = pipeline(task, model=..., device=..., dtype=...)` as the run loaded it (revision, remote code), then
+    the int8 line when the app runs the model so. `factory` may be e.g. `AutoModelForX.from_pretrained` (name None)."""
+    pipeline_kwargs = dict(context.pipeline_kwargs)
+    speedup = pipeline_kwargs.pop("cpu_speedup", None)  # a conversion after loading, written as its own line
+    args = ([repr(name or context.task.name)] if factory == "pipeline" else []) + [
+        f"model={context.model!r}" if factory == "pipeline" else repr(context.model)]
+    if context.revision:
+        args.append(f"revision={context.revision!r}")
+    if context.trust_remote_code:
+        args.append("trust_remote_code=True")
+    args += [f"{k}={v}" for k, v in (extra or {}).items()]  # source text, e.g. {"vocoder": "vocoder"}
+    args += [f"{k}={literal(v)}" for k, v in pipeline_kwargs.items()]
+    lines = [f"{target} = {factory}({', '.join(args)})"]
+    if speedup == "int8":
+        lines.append(int8_line(f"{target}.model" if factory == "pipeline" else target))
+    return lines
+
+
+def model_lines(context: SnippetContext, factory: str, target: str = "model") -> list[str]:
+    """`model = AutoModelForX.from_pretrained(...)` placed as the run's pipeline is (dtype, device or device_map),
+    then the int8 line when the app runs the model so."""
+    kwargs = dict(context.pipeline_kwargs)
+    speedup = kwargs.pop("cpu_speedup", None)
+    device = kwargs.pop("device", None)
+    args = [repr(context.model)] + ([f"revision={context.revision!r}"] if context.revision else []) + (
+        ["trust_remote_code=True"] if context.trust_remote_code else []) + [f"{k}={literal(v)}" for k, v in kwargs.items()]
+    lines = [f"{target} = {factory}({', '.join(args)})" + (f".to({str(device)!r})" if device is not None else "")]
+    if speedup == "int8":
+        lines.append(int8_line(target))
+    return lines
+
+
+def processor_lines(context: SnippetContext, factory: str = "AutoProcessor.from_pretrained",
+                    target: str = "processor") -> list[str]:
+    args = [repr(context.model)] + ([f"revision={context.revision!r}"] if context.revision else []) + (
+        ["trust_remote_code=True"] if context.trust_remote_code else [])
+    return [f"{target} = {factory}({', '.join(args)})"]
+
+
+def written(code: list[str], setup: list[str], imports: list[str] = ()) -> str:
+    """A snippet's text: the imports (PIL's and soundfile's when `setup` reads files), a blank line, the code."""
+    head = ["import torch", *(["from PIL import Image, ImageOps"] if any("Image.open" in s for s in setup) else []),
+            *(["import soundfile"] if any("soundfile" in s for s in setup) else []), *imports]
+    return "\n".join([*sorted(set(head), key=head.index), "", *code]) + "\n"
+
+
+def int8_line(model: str = "pipe.model") -> str:
+    quantize = f"torch.ao.quantization.quantize_dynamic({model}, {{torch.nn.Linear}}, dtype=torch.qint8)"
+    return f"{model} = {quantize}  # int8 Linear layers, as the app runs it (torchao is the successor)"
+
+
+def read_audio(path: str, name: str = "audio") -> list[str]:
+    """Lines that read an audio file as the app does (runtime/media.py): mono float32, `rate` its sampling rate."""
+    return [f"{name}, rate = soundfile.read({os.path.basename(path)!r}, dtype='float32', always_2d=True)",
+            f"{name} = {name}.mean(axis=1)  # mono"]
+
+
+def resample_lines(name: str = "audio", rate_of: str = "pipe.feature_extractor.sampling_rate") -> list[str]:
+    """Lines that bring `name` (at `rate`) to the model's rate, `target`, as the app does (soxr: transformers would
+    need torchaudio)."""
+    return [f"target = {rate_of}  # the model's sampling rate",
+            "if rate != target:  # resampled as the app does",
+            "    import soxr",
+            f"    {name} = soxr.resample({name}, rate, target).astype('float32')"]
 
 
 def remote(context: SnippetContext) -> str:

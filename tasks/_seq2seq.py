@@ -41,10 +41,51 @@ def generate(pipe, text: str, instruction: str, key: str, prefix: str = "", **ge
 
 def t5_prefix(pipe, task_key: str, fallback: str) -> str:
     """T5 checkpoints expect their task written in front of the text ('summarize: ...')."""
-    if pipe.task == "text-generation" or pipe.model.config.model_type not in ("t5", "mt5", "umt5"):
+    return "" if pipe.task == "text-generation" else prefix_of(pipe.model.config, task_key, fallback)
+
+
+def prefix_of(config, task_key: str, fallback: str) -> str:
+    if config.model_type not in ("t5", "mt5", "umt5"):
         return ""
-    params = getattr(pipe.model.config, "task_specific_params", None) or {}
+    params = getattr(config, "task_specific_params", None) or {}
     return params.get(task_key, {}).get("prefix", fallback)
+
+
+def snippet(context, text: str, instruction: str, key: str, task_key: str, fallback: str, generate_kwargs: dict) -> str:
+    """Plain transformers for what `load` and `generate` do: an encoder-decoder model generates from the text (T5's
+    task prefix in front); a decoder-only one is asked with the instruction, in its chat template if it has one."""
+    from transformers import AutoConfig
+
+    from runtime.snippets import generic, literal, load_lines, model_lines, processor_lines, written
+
+    try:  # the run loaded the model: its config is at hand
+        config = AutoConfig.from_pretrained(context.model, revision=context.revision,
+                                            trust_remote_code=context.trust_remote_code)
+    except Exception:  # noqa: BLE001 - no config at hand: the generic snippet still says how
+        return generic(context)
+    settings = ", ".join(f"{k}={literal(v)}" for k, v in generate_kwargs.items())
+    if getattr(config, "is_encoder_decoder", False):
+        prefix = prefix_of(config, task_key, fallback)
+        return written([
+            *processor_lines(context, "AutoTokenizer.from_pretrained", "tokenizer"),
+            *model_lines(context, "AutoModelForSeq2SeqLM.from_pretrained"),
+            *([f"prefix = {prefix!r}  # T5 reads its task in front of the text"] if prefix else []),
+            f"text = {text!r}",
+            (f"inputs = tokenizer({'prefix + text' if prefix else 'text'}, truncation=True, return_tensors='pt')"
+             ".to(model.device)"),
+            f"ids = model.generate(**inputs, {settings})",
+            f"result = [{{{key!r}: tokenizer.decode(ids[0], skip_special_tokens=True).strip()}}]", "print(result)"],
+            [], ["from transformers import AutoModelForSeq2SeqLM, AutoTokenizer"])
+    return written([
+        "# a chat model is asked through its chat template; a plain one continues the written instruction",
+        *load_lines(context, "text-generation"),
+        f"prompt = {instruction!r} + '\\n\\n' + {text!r}",
+        "if pipe.tokenizer.chat_template:",
+        "    inputs = [{'role': 'user', 'content': prompt}]",
+        "else:",
+        "    inputs = prompt + '\\n\\nAnswer:'",
+        f"result = pipe(inputs, {settings}, return_full_text=False)", "print(result)"],
+        [], ["from transformers import pipeline"])
 
 
 MODES = {

@@ -58,6 +58,48 @@ def run(pipe, call, progress=None):
     yield from stream_answer(pipe, at_rate(call.inputs, rate), call.kwargs)
 
 
+def snippet(context) -> str:
+    """Plain transformers: the chat with its files read as the app reads them (images; audio at the processor's
+    rate; a video's evenly spread frames, decoded with PyAV), the answer only."""
+    import os
+
+    from runtime.snippets import _Code, literal, load_lines, read_audio, render, resample_lines, written
+    from tasks._chat import VIDEO_FRAMES
+    from tasks.video_classification import count_frames
+
+    files, setup, imports = list(context.files), [], ["from transformers import pipeline"]
+    rate_of = "getattr(getattr(pipe.processor, 'feature_extractor', None), 'sampling_rate', 16000)"
+
+    def block(part):
+        kind = part.get("type")
+        if kind == "image" and files:
+            return {"type": "image", "image": _Code(render(part["image"], files, setup))}
+        if kind == "audio" and files:
+            name = f"audio{sum(' = soundfile.read(' in s for s in setup) or ''}"
+            setup.extend([*read_audio(files.pop(0), name), *resample_lines(name, rate_of)])
+            imports[:0] = ["import soundfile"]
+            return {"type": "audio", "audio": _Code(name)}
+        if kind == "video" and files:
+            path = files.pop(0)
+            total = count_frames(path)
+            name = f"video{sum(s.startswith('video =') for s in setup) or ''}"
+            setup.extend([
+                (f"picks = numpy.linspace(0, {total} - 1, {VIDEO_FRAMES}).round().astype(int).tolist()  # spread "
+                 f"over the clip's {total} frames"),
+                f"with av.open({os.path.basename(path)!r}) as container:",
+                "    frames = [f.to_ndarray(format='rgb24') for i, f in enumerate(container.decode(video=0)) if i in picks]",
+                f"{name} = numpy.stack(frames + frames[-1:] * ({VIDEO_FRAMES} - len(frames)))"])
+            imports[:0] = ["import av", "import numpy"]
+            return {"type": "video", "video": _Code(name)}
+        return part
+
+    chat = [{**turn, "content": [block(part) for part in turn["content"]]} for turn in context.call.inputs]
+    settings = "{" + ", ".join(f"{k!r}: {literal(v)}" for k, v in context.call.kwargs.items()) + "}"
+    return written([*load_lines(context), *setup, f"messages = {chat!r}",
+                    f"result = pipe(messages, generate_kwargs={settings}, return_full_text=False)", "print(result)"],
+                   setup, imports)
+
+
 TASK = Task(
     name="any-to-any",
     title="Omni chat",
@@ -73,6 +115,7 @@ TASK = Task(
     prepare=prepare,
     present=present,
     run=run,
+    snippet=snippet,
     streams=True,
     conversation=True,
     requires=("av",),  # videos are decoded with PyAV (transformers' own decoder would need torchcodec)

@@ -60,6 +60,19 @@ def batch_group(pipe, call):
     return None if _MIXES_LENGTHS[extractor] else len(call.inputs["raw"])
 
 
+def snippet(context) -> str:
+    """Plain transformers: the file read and resampled to the model's rate as `run` does, then the pipeline."""
+    from runtime.snippets import generic, literal, load_lines, read_audio, resample_lines
+
+    if not context.files:
+        return generic(context)
+    kwargs = "".join(f", {k}={literal(v)}" for k, v in context.call.kwargs.items())
+    return "\n".join([
+        "import soundfile", "import torch", "from transformers import pipeline", "",
+        *load_lines(context), *read_audio(context.files[0]), *resample_lines(),
+        f"result = pipe({{'raw': audio, 'sampling_rate': target}}{kwargs})", "print(result)"]) + "\n"
+
+
 def present(result, **_):
     return {"labels": {row["label"]: row["score"] for row in result}}
 
@@ -79,6 +92,7 @@ TASK = Task(
     prepare=prepare,
     present=present,
     run=run,
+    snippet=snippet,
     remote=as_pipeline,  # the server resamples
     batchable=True,
     batch_group=batch_group,

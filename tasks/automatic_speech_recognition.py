@@ -256,6 +256,37 @@ def pipeline_kwargs(pipe, options: dict) -> tuple[dict, dict, list[str]]:
     return kwargs, applied, notes
 
 
+def snippet(context) -> str:
+    """Plain transformers: the file read and resampled as `run` does, then the pipeline with the options `run` gives
+    this model (worked out here from its config). Audio cut at pauses keeps the generic snippet (the app's cutting)."""
+    from types import SimpleNamespace
+
+    from transformers import AutoConfig, GenerationConfig
+
+    from runtime.snippets import generic, literal, load_lines, read_audio, resample_lines
+
+    if not context.files or context.call.kwargs.get("pieces_s"):
+        return generic(context)
+    where = {"revision": context.revision, "trust_remote_code": context.trust_remote_code}
+    try:  # the run loaded the model: its config is at hand
+        config = AutoConfig.from_pretrained(context.model, **where)
+        whisper = config.model_type == "whisper"
+        generation = GenerationConfig.from_pretrained(context.model, **where) if whisper else None
+    except Exception:  # noqa: BLE001 - no config at hand: the generic snippet still says how
+        return generic(context)
+    kind = "seq2seq_whisper" if whisper else "seq2seq" if config.is_encoder_decoder else "ctc"
+    try:
+        kwargs, *_ = pipeline_kwargs(SimpleNamespace(type=kind, model=SimpleNamespace(generation_config=generation)),
+                                     context.call.kwargs)
+    except UserError:
+        return generic(context)
+    written = "".join(f", {k}={literal(v)}" for k, v in kwargs.items())
+    return "\n".join([
+        "import soundfile", "import torch", "from transformers import pipeline", "",
+        *load_lines(context), *read_audio(context.files[0]), *resample_lines(),
+        f"result = pipe({{'raw': audio, 'sampling_rate': target}}{written})", "print(result)"]) + "\n"
+
+
 def window_count(seconds: float, chunk_s: float, stride_s: float) -> int:
     """How many windows the pipeline's chunking cuts `seconds` of audio into (as transformers' chunk_iter does)."""
     step = chunk_s - 2 * stride_s
@@ -339,6 +370,7 @@ TASK = Task(
     prepare=prepare,
     present=present,
     run=run,
+    snippet=snippet,
     remote=remote,
     serve=serve,
     examples=({"audio": "assets/speech_short.wav"}, {"audio": "assets/speech_long.ogg"}),

@@ -129,6 +129,40 @@ def read_words(page, lang: str) -> tuple[list[str], list[list[int]]]:
     return [w for w, _ in found], [b for _, b in found]
 
 
+def snippet(context) -> str:
+    """Plain transformers: the page read by Tesseract word by word as `run` does, its boxes on the 0-1000 scale
+    the model takes; OCR-free models (Donut) read the page themselves."""
+    from transformers import AutoConfig
+
+    from runtime.snippets import generic, literal, load_lines, render, written
+
+    try:  # the run loaded the model: its config is at hand
+        config = AutoConfig.from_pretrained(context.model, revision=context.revision,
+                                            trust_remote_code=context.trust_remote_code)
+    except Exception:  # noqa: BLE001 - no config at hand: the generic snippet still says how
+        return generic(context)
+    kwargs = dict(context.call.kwargs)
+    lang = kwargs.pop("lang")
+    setup: list[str] = []
+    page = render(context.call.inputs["image"], list(context.files), setup)
+    question = context.call.inputs["question"]
+    written_kwargs = "".join(f", {k}={literal(v)}" for k, v in kwargs.items())
+    if config.model_type == "vision-encoder-decoder":
+        return written([*load_lines(context), *setup, "# an OCR-free model: it reads the page itself",
+                        f"result = pipe(image={page}, question={question!r}{written_kwargs})", "print(result)"],
+                       setup, ["from transformers import pipeline"])
+    return written([
+        *load_lines(context), *setup,
+        f"data = pytesseract.image_to_data({page}, lang={lang!r}, output_type=pytesseract.Output.DICT)  # OCR",
+        f"width, height = {page}.size",
+        "word_boxes = [(word, [int(1000 * x / width), int(1000 * y / height), int(1000 * (x + w) / width),",
+        "                      int(1000 * (y + h) / height)])  # each word's box on the 0-1000 scale",
+        "              for word, x, y, w, h in zip(data['text'], data['left'], data['top'], data['width'],",
+        "                                          data['height']) if word.strip()]",
+        f"result = pipe(image={page}, question={question!r}, word_boxes=word_boxes{written_kwargs})", "print(result)"],
+        setup, ["import pytesseract", "from transformers import pipeline"])
+
+
 def as_list(answers) -> list[dict]:
     return answers if isinstance(answers, list) else [answers]
 
@@ -173,6 +207,7 @@ TASK = Task(
     prepare=prepare,
     present=present,
     run=run,
+    snippet=snippet,
     remote=remote,
     serve=serve,
     examples=(

@@ -51,6 +51,24 @@ def run(pipe, call, progress=None):
     return with_input(call.inputs, np.stack(vectors))
 
 
+def snippet(context) -> str:
+    """Plain transformers: one vector per image as `run` makes it, then the cosine similarity of each pair."""
+    from runtime.snippets import load_lines, render, written
+
+    setup: list[str] = []
+    images = render(context.call.inputs, list(context.files), setup)
+    return written([
+        *load_lines(context), *setup, f"images = {images}", "vectors = []",
+        "for image in images:  # one vector each: the mean of the last hidden states over tokens (or pixels)",
+        "    features = pipe(image, return_tensors=True)[0].float().cpu()",
+        "    if features.ndim == 3:  # convolutional: channels x height x width",
+        "        features = features.flatten(1).T",
+        "    vectors.append(features.reshape(-1, features.shape[-1]).mean(0))",
+        "unit = torch.nn.functional.normalize(torch.stack(vectors), dim=1)",
+        "result = (unit @ unit.T).clamp(-1, 1).round(decimals=4).tolist()  # the cosine similarity of each pair",
+        "print(result)"], setup, ["from transformers import pipeline"])
+
+
 def cosine_matrix(vectors: np.ndarray) -> np.ndarray:
     norms = np.linalg.norm(vectors, axis=1, keepdims=True)
     unit = vectors / np.where(norms == 0, 1, norms)
@@ -83,6 +101,7 @@ TASK = Task(
     prepare=prepare,
     present=present,
     run=run,
+    snippet=snippet,
     examples=(
         {"images": ["assets/chelsea.jpg", "assets/coffee.jpg", "assets/rocket.jpg"]},
         {"images": ["assets/astronaut.jpg", "assets/rocket.jpg"]},

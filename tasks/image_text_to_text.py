@@ -53,6 +53,19 @@ def run(pipe, call, progress=None):
     yield from stream_answer(pipe, call.inputs, call.kwargs)
 
 
+def snippet(context) -> str:
+    """Plain transformers: the chat with its images read from their files, the answer only."""
+    from runtime.snippets import literal, load_lines, render
+
+    setup: list[str] = []
+    chat = render(context.call.inputs, list(context.files), setup)
+    settings = "{" + ", ".join(f"{k!r}: {literal(v)}" for k, v in context.call.kwargs.items()) + "}"
+    return "\n".join([
+        "import torch", *(["from PIL import Image, ImageOps"] if setup else []), "from transformers import pipeline", "",
+        *load_lines(context), *setup, f"messages = {chat}",
+        f"result = pipe(messages, generate_kwargs={settings}, return_full_text=False)", "print(result)"]) + "\n"
+
+
 def remote(model, call, progress=None):
     """A vision-language model served elsewhere: the chat, images as data URLs, through its OpenAI-compatible chat."""
     with contextlib.closing(chat_stream(model, call.inputs, call.kwargs)) as texts:
@@ -98,6 +111,7 @@ TASK = Task(
     prepare=prepare,
     present=present,
     run=run,
+    snippet=snippet,
     remote=remote,
     serve=serve,
     streams=True,

@@ -53,6 +53,20 @@ def run(pipe, call, progress=None):
     return with_input(call.inputs, output)
 
 
+def snippet(context) -> str:
+    """Plain transformers: the image-text-to-text pipeline `load` builds, called as `run` calls it."""
+    from runtime.snippets import literal, load_lines, render, written
+
+    setup: list[str] = []
+    kwargs = dict(context.call.kwargs)
+    image, text = render(context.call.inputs, list(context.files), setup), kwargs.pop("text")
+    settings = "{" + ", ".join(f"{k!r}: {literal(v)}" for k, v in kwargs.items()) + "}"
+    return written([
+        "# transformers 5 captions with the image-text-to-text pipeline", *load_lines(context, "image-text-to-text"),
+        *setup, f"result = pipe(images={image}, text={text!r}, generate_kwargs={settings})", "print(result)"],
+        setup, ["from transformers import pipeline"])
+
+
 def remote(model, call, progress=None):
     """A captioner served elsewhere: the protocol carries the picture only, so no caption start (refused, not dropped)
     and no length (the server's; `length_note` says so)."""
@@ -93,6 +107,7 @@ TASK = Task(
     present=present,
     load=load,
     run=run,
+    snippet=snippet,
     remote=remote,
     serve=serve,
     note=length_note,

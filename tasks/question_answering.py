@@ -65,6 +65,37 @@ def prepare(context, question, max_answer_len=30, stride=128, limits=None):
     return Call({"question": question.strip(), "context": context}, {"max_answer_len": int(max_answer_len), "stride": int(stride)})
 
 
+def snippet(context) -> str:
+    """Plain transformers (5 has no QA pipeline): the app's pipeline written out (runtime/pipelines/
+    question_answering.py): overlapping windows, the best span by start x end probability within the longest answer."""
+    from runtime.snippets import model_lines, processor_lines
+
+    inputs, kwargs = context.call.inputs, context.call.kwargs
+    return "\n".join([
+        "import torch", "from transformers import AutoModelForQuestionAnswering, AutoTokenizer", "",
+        *processor_lines(context, "AutoTokenizer.from_pretrained", "tokenizer"),
+        *model_lines(context, "AutoModelForQuestionAnswering.from_pretrained"),
+        f"question, context = {inputs['question']!r}, {inputs['context']!r}",
+        "window = min(tokenizer.model_max_length, 512)",
+        "room = window - len(tokenizer(question, add_special_tokens=False)['input_ids']) - 3",
+        ("encoded = tokenizer(question, context, truncation='only_second', max_length=window, "
+         f"stride=min({kwargs.get('stride', 128)}, room // 2),"),
+        "                    return_overflowing_tokens=True, return_offsets_mapping=True, padding=True, return_tensors='pt')",
+        "with torch.no_grad():",
+        "    out = model(**{k: v.to(model.device) for k, v in encoded.items() if k in tokenizer.model_input_names})",
+        "best = {'score': -1.0}",
+        "for w, offsets in enumerate(encoded['offset_mapping']):  # each overlapping window of a long context",
+        "    in_context = torch.tensor([s == 1 for s in encoded.sequence_ids(w)])  # the answer lies in the context",
+        "    starts = out.start_logits[w].float().cpu().masked_fill(~in_context, -torch.inf).softmax(-1)",
+        "    ends = out.end_logits[w].float().cpu().masked_fill(~in_context, -torch.inf).softmax(-1)",
+        "    pairs = torch.outer(starts, ends)",
+        f"    pairs = pairs.triu() - pairs.triu({kwargs.get('max_answer_len', 30)})  # start <= end, at most that many tokens",
+        "    s, e = divmod(int(pairs.argmax()), len(ends))",
+        "    if pairs[s, e] > best['score']:",
+        "        best = {'score': float(pairs[s, e]), 'start': int(offsets[s][0]), 'end': int(offsets[e][1])}",
+        "result = {**best, 'answer': context[best['start']:best['end']]}", "print(result)"]) + "\n"
+
+
 def present(result, context, **_):
     answer = f"**Answer:** {result['answer'] or '(empty)'} · score {result['score']:.3f} · characters {result['start']}–{result['end']}"
     return {"highlight": highlight(context, [(result["start"], result["end"], "answer")]), "answer": answer}
@@ -81,6 +112,7 @@ TASK = Task(
     prepare=prepare,
     present=present,
     load=load,
+    snippet=snippet,
     examples=(
         {"context": "Paris is the capital of France and Berlin is the capital of Germany. The Seine flows through Paris.",
          "question": "What is the capital of Germany?"},

@@ -52,6 +52,11 @@ def run(pipe, call, progress=None):
     return _seq2seq.generate(pipe, call.inputs, INSTRUCTION, "summary_text", prefix=prefix, **call.kwargs)
 
 
+def snippet(context) -> str:
+    return _seq2seq.snippet(context, context.call.inputs, INSTRUCTION, "summary_text", "summarization", "summarize: ",
+                            context.call.kwargs)
+
+
 def remote(model, call, progress=None):
     """A model served elsewhere, with the same generation settings; this app in endpoint mode says which kind it is."""
     return {"mode": "remote", **model(call.inputs, generate_parameters=call.kwargs)}
@@ -82,6 +87,7 @@ TASK = Task(
     present=present,
     load=_seq2seq.load,
     run=run,
+    snippet=snippet,
     remote=remote,
     serve=serve,
     examples=({"text": (

@@ -129,6 +129,24 @@ def turns(data) -> list[dict]:
     return [*system, *data["history"], {"role": "user", "content": data["message"]}]
 
 
+def snippet(context) -> str:
+    """Plain transformers: the chat (system prompt, history, message) where the model has a chat template, else the
+    message to continue, as `run` decides; the answer only, as the tab shows it."""
+    from runtime.snippets import literal, load_lines
+
+    kwargs = dict(context.call.kwargs)
+    seed = kwargs.pop("seed", -1)
+    lines = ["import torch", "from transformers import pipeline", "", *load_lines(context),
+             f"messages = {turns(context.call.inputs)!r}",
+             "# a model without a chat template continues the message instead (no system prompt, no history)",
+             "inputs = messages if pipe.tokenizer.chat_template else messages[-1]['content']"]
+    if kwargs.get("do_sample") and seed >= 0:
+        lines.append(f"torch.manual_seed({seed})  # the app samples from a generator of its own: another sample here")
+    written = "".join(f", {k}={literal(v)}" for k, v in kwargs.items())
+    lines += [f"result = pipe(inputs{written}, return_full_text=False)", "print(result)"]
+    return "\n".join(lines) + "\n"
+
+
 def replies(mode, stream):
     """{mode, reply so far} at most every UPDATE_SECONDS, the first token at once and the end always; closing this
     closes the stream."""
@@ -163,6 +181,7 @@ TASK = Task(
     prepare=prepare,
     present=present,
     run=run,
+    snippet=snippet,
     remote=remote,
     serve=serve,
     streams=True,

@@ -111,6 +111,52 @@ def _generate(pipe, call, options, kind):
     return {**result, "applied": applied, "ignored": ignored}
 
 
+def snippet(context) -> str:
+    """Plain transformers for what `load` and `run` do for this model's kind: generation settings for MusicGen and
+    Bark, a vocoder and a voice for SpeechT5; the seed; the sound saved to audio.wav."""
+    from pathlib import Path
+
+    from transformers import AutoConfig
+
+    from runtime.snippets import generic, literal, load_lines, written
+
+    try:  # the run loaded the model: its config is at hand
+        config = AutoConfig.from_pretrained(context.model, revision=context.revision)
+    except Exception:  # noqa: BLE001 - no config at hand: the generic snippet still says how
+        return generic(context)
+    options, kind, text = context.call.kwargs, config.model_type, context.call.inputs
+    seed = options["seed"]
+    lines, kwargs, imports = [], "", ["import soundfile", "from transformers import pipeline"]
+    if kind in GENERATIVE:
+        generate = {k: options[k] for k in ("max_new_tokens", "do_sample", "temperature")}
+        if kind.startswith("musicgen"):
+            generate["guidance_scale"] = options["guidance_scale"]
+        lines += load_lines(context)
+        kwargs = f", generate_kwargs={{{', '.join(f'{k!r}: {literal(v)}' for k, v in generate.items())}}}"
+    elif kind == "speecht5":
+        local = Path(context.model) / "vocoder"  # a local model folder carries its vocoder
+        imports = ["import soundfile", "from transformers import SpeechT5HifiGan, pipeline"]
+        lines += [f"vocoder = SpeechT5HifiGan.from_pretrained({str(local) if local.is_dir() else SPEECHT5_VOCODER!r})",
+                  *load_lines(context, extra={"vocoder": "vocoder"}), "pipe.vocoder.to(pipe.device)",
+                  f"torch.manual_seed({seed})"]
+        saved = Path(context.model) / VOICE_FILE
+        if saved.is_file():
+            imports.insert(0, "import numpy")
+            lines.append(f"voice = torch.from_numpy(numpy.load({str(saved)!r})).float()  # the model's saved x-vector")
+        else:
+            lines.append(f"voice = torch.randn({config.speaker_embedding_dim}, generator=torch.Generator()"
+                         f".manual_seed({seed})) * 0.05  # a random voice (seeded)")
+        kwargs = ", forward_params={'speaker_embeddings': voice.reshape(1, -1).to(pipe.device, pipe.model.dtype)}"
+    else:
+        lines += load_lines(context)
+    if kind != "speecht5":
+        lines.append(f"torch.manual_seed({seed})  # the same seed gives the same sound")
+    return written([
+        *lines, f"result = pipe({text!r}{kwargs})",
+        "audio = result['audio'].T if result['audio'].ndim == 2 else result['audio']  # (samples, channels)",
+        "soundfile.write('audio.wav', audio, result['sampling_rate'])", "print(result)"], [], imports)
+
+
 def remote(model, call, progress=None):
     """A model served elsewhere: generation settings by the protocol's names, guidance and seed beside them."""
     return model(call.inputs, **call.kwargs, extra_body={k: call.kwargs[k] for k in ("guidance_scale", "seed")})
@@ -166,6 +212,7 @@ TASK = Task(
     present=present,
     load=load,
     run=run,
+    snippet=snippet,
     remote=remote,
     serve=serve,
     requires=("sentencepiece",),

@@ -101,6 +101,27 @@ def run(pipe, call, progress=None):
     return {"images": out.images, "seed": seed}
 
 
+def snippet(context) -> str:
+    """Plain diffusers: the pipeline `load` makes, called as `run` calls it (a CPU generator seeded with the seed),
+    the picture saved to image.png."""
+    from runtime.snippets import literal
+
+    kwargs = dict(context.call.kwargs)
+    seed = kwargs.pop("seed")
+    placement = dict(context.pipeline_kwargs)
+    where = [f"revision={context.revision!r}"] if context.revision else []
+    where += ["trust_remote_code=True"] if context.trust_remote_code else []
+    where.append(f"dtype={literal(placement.get('dtype', 'torch.float32'))}")
+    settings = "".join(f", {k}={literal(v)}" for k, v in kwargs.items())
+    return "\n".join([
+        "import torch", "from diffusers import DiffusionPipeline", "",
+        (f"pipe = DiffusionPipeline.from_pretrained({context.model!r}, {', '.join(where)})"
+         f".to({str(placement.get('device', 'cuda'))!r})"),  # (a device_map placement runs on the GPU)
+        f"generator = torch.Generator('cpu').manual_seed({seed})  # the same seed gives the same picture",
+        f"image = pipe({context.call.inputs!r}, generator=generator{settings}).images[0]",
+        "image.save('image.png')", f"result = {{'image': 'image.png', 'seed': {seed}}}", "print(result)"]) + "\n"
+
+
 def serve(pipe, prompt, parameters):
     """Endpoint mode: the Inference API's parameters are this run's own (seed 0 when none is given)."""
     return run(pipe, Call(prompt, {"seed": 0, **parameters}))
@@ -146,6 +167,7 @@ TASK = Task(
     present=present,
     load=load,
     run=run,
+    snippet=snippet,
     remote=remote,
     serve=serve,
     note=cut_note,

@@ -51,13 +51,24 @@ def prepare(text, source="English", target="French", max_new_tokens=128, num_bea
 
 def run(pipe, call, progress=None):
     kwargs = dict(call.kwargs)
-    source, target = kwargs.pop("source"), kwargs.pop("target")
-    instruction = f"Translate the following text from {source} to {target}. Reply with the translation only."
-    code = lambda name: name[:2].lower() if name != "Japanese" else "ja"  # noqa: E731 - T5's task keys use ISO codes
-    prefix = _seq2seq.t5_prefix(pipe, f"translation_{code(source)}_to_{code(target)}", f"translate {source} to {target}: ")
+    instruction, task_key, fallback = wording(kwargs.pop("source"), kwargs.pop("target"))
+    prefix = _seq2seq.t5_prefix(pipe, task_key, fallback)
     result = _seq2seq.generate(pipe, call.inputs, instruction, "translation_text", prefix=prefix, **kwargs)
     fixed_pair = pipe.task != "text-generation" and pipe.model.config.model_type == "marian"
     return {**result, "fixed_pair": fixed_pair}
+
+
+def wording(source: str, target: str) -> tuple[str, str, str]:
+    """(the instruction a chat model gets, T5's task key, the T5 prefix if its config has none)."""
+    instruction = f"Translate the following text from {source} to {target}. Reply with the translation only."
+    code = lambda name: name[:2].lower() if name != "Japanese" else "ja"  # noqa: E731 - T5's task keys use ISO codes
+    return instruction, f"translation_{code(source)}_to_{code(target)}", f"translate {source} to {target}: "
+
+
+def snippet(context) -> str:
+    kwargs = dict(context.call.kwargs)
+    instruction, task_key, fallback = wording(kwargs.pop("source"), kwargs.pop("target"))
+    return _seq2seq.snippet(context, context.call.inputs, instruction, "translation_text", task_key, fallback, kwargs)
 
 
 def remote(model, call, progress=None):
@@ -95,6 +106,7 @@ TASK = Task(
     present=present,
     load=_seq2seq.load,
     run=run,
+    snippet=snippet,
     remote=remote,
     serve=serve,
     examples=(

@@ -75,6 +75,27 @@ def sample_frames(path, total: int, wanted: int):
     return np.stack(frames)
 
 
+def snippet(context) -> str:
+    """Plain transformers: the model's frames decoded with PyAV, evenly spread over the clip, as `run` does."""
+    import os
+
+    from runtime.snippets import generic, literal, load_lines, written
+
+    kwargs = dict(context.call.kwargs)
+    total = kwargs.pop("frames")
+    if not context.files:
+        return generic(context)
+    written_kwargs = "".join(f", {k}={literal(v)}" for k, v in kwargs.items())
+    return written([
+        *load_lines(context), "wanted = pipe.model.config.num_frames",
+        f"picks = numpy.linspace(0, {total} - 1, wanted).round().astype(int).tolist()  # spread over the clip's {total} frames",
+        f"with av.open({os.path.basename(context.files[0])!r}) as container:",
+        "    frames = [f.to_ndarray(format='rgb24') for i, f in enumerate(container.decode(video=0)) if i in picks]",
+        "frames += frames[-1:] * (wanted - len(frames))  # two picks of one frame: the last one again",
+        f"result = pipe(numpy.stack(frames), num_frames=wanted{written_kwargs})", "print(result)"],
+        [], ["import av", "import numpy", "from transformers import pipeline"])
+
+
 def present(result, **_):
     return {"labels": {row["label"]: row["score"] for row in result}}
 
@@ -90,6 +111,7 @@ TASK = Task(
     prepare=prepare,
     present=present,
     run=run,
+    snippet=snippet,
     requires=("av",),  # the pipeline decodes videos with PyAV
     examples=({"video": "assets/rocket.mp4"}, {"video": "assets/astronaut.mp4"}),
     description="VideoMAE and TimeSformer (Kinetics-400 actions): what is happening in a short clip.",

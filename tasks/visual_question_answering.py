@@ -86,6 +86,52 @@ def run(pipe, call, progress=None):
     return pipe(call.inputs, **call.kwargs)
 
 
+def snippet(context) -> str:
+    """Plain transformers for what `load` and `run` do (transformers 5 has no VQA pipeline): a VQA classifier (ViLT)
+    ranks its answer labels, a generative VQA model (BLIP) writes one, any other model answers as an image chat."""
+    import transformers
+    from transformers import AutoConfig
+    from transformers.models.auto.modeling_auto import MODEL_FOR_VISUAL_QUESTION_ANSWERING_MAPPING_NAMES
+
+    from runtime.snippets import _Code, generic, load_lines, model_lines, processor_lines, render, written
+
+    try:  # the run loaded the model: its config is at hand
+        config = AutoConfig.from_pretrained(context.model, revision=context.revision,
+                                            trust_remote_code=context.trust_remote_code)
+    except Exception:  # noqa: BLE001 - no config at hand: the generic snippet still says how
+        return generic(context)
+    setup: list[str] = []
+    image = render(context.call.inputs["image"], list(context.files), setup)
+    question, kwargs = context.call.inputs["question"], context.call.kwargs
+    vqa = [a for a in config.architectures or () if a in MODEL_FOR_VISUAL_QUESTION_ANSWERING_MAPPING_NAMES.values()]
+    if not vqa:
+        chat = [{"role": "user", "content": [{"type": "image", "image": _Code(image)}, {"type": "text", "text": question}]}]
+        return written([
+            "# a vision-language chat model answers in words", *load_lines(context, "image-text-to-text"), *setup,
+            f"messages = {chat!r}",
+            f"out = pipe(text=messages, max_new_tokens={kwargs['max_new_tokens']}, return_full_text=False)",
+            "result = [{'answer': out[0]['generated_text'].strip()}]", "print(result)"],
+            setup, ["from transformers import pipeline"])
+    head = [*processor_lines(context, "AutoTokenizer.from_pretrained", "tokenizer"),
+            *processor_lines(context, "AutoImageProcessor.from_pretrained", "image_processor"),
+            *model_lines(context, "AutoModelForVisualQuestionAnswering.from_pretrained"), *setup,
+            f"inputs = {{**tokenizer({question!r}, return_tensors='pt', truncation=True, padding=True),",
+            f"          **image_processor(images={image}, return_tensors='pt').to(model.dtype)}}",
+            "inputs = {k: v.to(model.device) for k, v in inputs.items()}"]
+    imports = ["from transformers import AutoImageProcessor, AutoModelForVisualQuestionAnswering, AutoTokenizer"]
+    if getattr(getattr(transformers, vqa[0], None), "can_generate", lambda: False)():
+        return written([
+            *head, "with torch.no_grad():", f"    ids = model.generate(**inputs, max_new_tokens={kwargs['max_new_tokens']})",
+            "result = [{'answer': text.strip()} for text in tokenizer.batch_decode(ids, skip_special_tokens=True)]",
+            "print(result)"], setup, imports)
+    return written([
+        *head, "with torch.no_grad():", "    logits = model(**inputs).logits",
+        "probabilities = logits.float().sigmoid()[0]  # VQA heads are multi-label: sigmoid, not softmax",
+        f"scores, ids = probabilities.topk(min({kwargs['top_k']}, probabilities.numel()))",
+        "result = [{'score': s, 'answer': model.config.id2label[i]} for s, i in zip(scores.tolist(), ids.tolist())]",
+        "print(result)"], setup, imports)
+
+
 def serve(pipe, inputs, parameters):
     """Endpoint mode: the tab's own run (a chat model answers too), as the Inference API answers: [{"answer",
     "score"}], a written answer without a score."""
@@ -131,6 +177,7 @@ TASK = Task(
     present=present,
     load=load,
     run=run,
+    snippet=snippet,
     remote=as_pipeline,  # image, question and top_k go by the protocol's names
     serve=serve,
     note=length_note,

@@ -59,6 +59,18 @@ def run(pipe, call, progress=None):
     return pipe(resample(audio["raw"], audio["sampling_rate"], pipe.feature_extractor.sampling_rate), **call.kwargs)
 
 
+def snippet(context) -> str:
+    """Plain transformers: the file read and resampled to the model's rate as `run` does, handed over as a bare
+    array (CLAP's pipeline takes no {raw, sampling_rate} dict)."""
+    from runtime.snippets import generic, literal, load_lines, read_audio, resample_lines, written
+
+    if not context.files:
+        return generic(context)
+    kwargs = "".join(f", {k}={literal(v)}" for k, v in context.call.kwargs.items())
+    return written([*load_lines(context), *read_audio(context.files[0]), *resample_lines(),
+                    f"result = pipe(audio{kwargs})", "print(result)"], [], ["import soundfile", "from transformers import pipeline"])
+
+
 def present(result, **_):
     return {"scores": {row["label"]: row["score"] for row in result}}
 
@@ -74,6 +86,7 @@ TASK = Task(
     prepare=prepare,
     present=present,
     run=run,
+    snippet=snippet,
     batchable=True,  # every clip becomes features of one shape: any clips share a batch
     examples=(
         {"audio": "assets/chirp.wav", "labels": "a rising tone, speech, a dog barking"},
