@@ -38,6 +38,10 @@ CHAT = "/v1/chat/completions"
 RENAMED = {"generate_parameters": "generate_kwargs", "generation_parameters": "generate_kwargs"}
 
 
+class TooLarge(UserError):
+    """A file over the server's upload limit: 413, as gradio's upload route answers it."""
+
+
 class InferenceAPI:
     """The routes of endpoint mode over the built tabs' runners (web/tab.py Tab.runner)."""
 
@@ -87,7 +91,7 @@ class InferenceAPI:
         except LookupError as refusal:  # no such model here
             return 404, error(str(refusal.args[0])), json_type
         except UserError as refusal:
-            return 400, error(str(refusal)), json_type
+            return (413 if isinstance(refusal, TooLarge) else 400), error(str(refusal)), json_type
         except (TypeError, ValueError) as refusal:  # the pipeline's own refusal of a parameter or an input
             from runtime.models import describe
 
@@ -253,7 +257,7 @@ def raw(value, what: str, max_file_size: int | None) -> bytes:
     if not isinstance(value, (bytes, bytearray)) or not value:
         raise UserError(f"Send the {what} as its bytes, or as base64 in \"inputs\".")
     if max_file_size and len(value) > max_file_size:
-        raise UserError(f"The {what} is larger than this server accepts ({max_file_size / 2**20:g} MB at most).")
+        raise TooLarge(f"The {what} is larger than this server accepts ({max_file_size / 2**20:g} MB at most).")
     return bytes(value)
 
 

@@ -170,3 +170,14 @@ def test_a_text_longer_than_the_window_is_read_from_its_start_remotely_too(confi
     local = Runner(task, config, models).run(None, {"text": long_text})
     remote = front(config, task, remote_choice(served[1], task, tiny(task.name))).run(None, {"text": long_text})
     same(remote.outputs, local.outputs)
+
+
+def test_endpoint_mode_refuses_a_file_over_the_upload_limit(served, tiny):
+    from web.endpoint import InferenceAPI
+
+    api = InferenceAPI(served[0].tabs)
+    picture = (ROOT / "assets/chelsea.jpg").read_bytes()
+    path = f"{Path(tiny('image-classification')).name}/pipeline/image-classification"
+    status, body, _ = api.answer(path, picture, "image/jpeg", max_file_size=len(picture) - 1)
+    assert status == 413 and b"larger than this server accepts" in body
+    assert api.answer(path, picture, "image/jpeg", max_file_size=len(picture))[0] == 200
