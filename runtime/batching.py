@@ -70,7 +70,11 @@ class Batcher:
             return task.call(pipe, call, progress)
         if task.run is None:
             return self.pipe_call(pipe, call, task.batch_group)
-        return task.call(_Merging(self, pipe, task.batch_group), call, progress)
+        return task.call(self.merging(task, pipe), call, progress)
+
+    def merging(self, task: Task, pipe):
+        """`pipe` as a task's own code calls it: its calls merged with concurrent ones where the task allows it."""
+        return _Merging(self, pipe, task.batch_group) if self.merges(task) else pipe
 
     def pipe_call(self, pipe, call: Call, group=None):
         """`pipe(call.inputs, **call.kwargs)`, merged with concurrent calls on the same pipeline and parameters (and

@@ -84,7 +84,9 @@ class Task:
     # (runtime/remote.py), for a task whose run reaches into the pipeline; None: a task without `run` calls the
     # remote model as it would the pipeline, a task with one runs local models only
     serve: Callable[..., Any] | None = None  # (pipe, inputs, parameters) -> the answer of endpoint mode
-    # (web/endpoint.py) in the Inference API's terms, for a task whose own run makes it; None: pipe(inputs, **parameters)
+    # (web/endpoint.py) in the Inference API's terms: JSON-able, a picture (sent as PNG) or {"audio", "sampling_rate"}
+    # (sent as WAV); a chat task yields its reply so far. A batchable task's `pipe` merges its one-input calls with
+    # concurrent ones, as in `run`. None: the pipeline's own answer, pipe(inputs, **parameters)
 
     def __post_init__(self):
         if self.modality not in MODALITIES:

@@ -36,13 +36,33 @@ def prepare(text, limits=None):
     return Call(sentences, {"tokenize_kwargs": {"truncation": True}})
 
 
-def embed(token_vectors) -> "np.ndarray":  # noqa: F821
+def embed(token_vectors, normalize: bool = True) -> "np.ndarray":  # noqa: F821
     """Mean of a sentence's token vectors, scaled to length 1 (what sentence-transformers' MiniLM models do)."""
     import numpy as np
 
     tokens = np.asarray(token_vectors, dtype=np.float32).reshape(-1, np.shape(token_vectors)[-1])
     mean = tokens.mean(axis=0)
-    return mean / max(float(np.linalg.norm(mean)), 1e-12)
+    return mean / max(float(np.linalg.norm(mean)), 1e-12) if normalize else mean
+
+
+def serve(pipe, inputs, parameters):
+    """Endpoint mode: one vector a text (`embed`: unit length unless "normalize" is false), as TEI and the Inference
+    API answer; a text longer than the model's window is read from its start unless "truncate" is false."""
+    truncation = bool(parameters.get("truncate", True))
+    result = pipe(inputs, tokenize_kwargs={"truncation": truncation})
+    normalize = parameters.get("normalize", True)
+    if isinstance(inputs, str):
+        return embed(own_tokens(pipe, inputs, result, truncation), normalize).tolist()
+    return [embed(token_vectors, normalize).tolist() for token_vectors in result]
+
+
+def own_tokens(pipe, text: str, token_vectors, truncation: bool) -> "np.ndarray":  # noqa: F821
+    """A text's token vectors without the padding a batched call adds: its vector is the same in any batch."""
+    import numpy as np
+
+    count = len(pipe.tokenizer(text, truncation=truncation)["input_ids"])
+    tokens = np.asarray(token_vectors, dtype=np.float32)[0]  # (1, tokens, size): one text
+    return tokens[-count:] if pipe.tokenizer.padding_side == "left" else tokens[:count]
 
 
 def present(result, text, **_):
@@ -77,6 +97,7 @@ TASK = Task(
         {"text": "A cat sits on the mat.\nA kitten is resting on a rug.\nThe stock market fell sharply today."},
         {"text": "How do I reset my password?\nI forgot my login details.\nWhat time does the shop open?"},
     ),
+    serve=serve,
     batchable=True,
     offers_batch=False,  # its one input is several sentences compared with each other: a line alone is no input
     description="Feature extraction: each sentence becomes a vector; close meanings point the same way.",

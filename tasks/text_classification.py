@@ -50,6 +50,15 @@ def present(result, **_):
     return {"labels": {row["label"]: row["score"] for row in rows}}
 
 
+def serve(pipe, text, parameters):
+    """Endpoint mode: the pipeline's call, a long text read from its start as in the tab (InferenceClient sends no
+    truncation setting), answered as the Inference API does: one text's labels in a list of their own."""
+    result = pipe(text, **{"truncation": True, **parameters})
+    if isinstance(result, dict):  # no top_k: the best label, bare when a batched call answers this text
+        result = [result]
+    return [result] if result and isinstance(result[0], dict) else result  # a batch of texts is nested already
+
+
 TASK = Task(
     name="text-classification",
     title="Text classification",
@@ -68,6 +77,7 @@ TASK = Task(
         {"text": "I love how easy this makes trying out models!"},
         {"text": "The demo crashed twice and the support never answered."},
     ),
+    serve=serve,
     batchable=True,
     description="Sentiment and topic classifiers: which labels fit a text, with scores.",
 )

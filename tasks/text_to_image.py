@@ -123,8 +123,9 @@ def snippet(context) -> str:
 
 
 def serve(pipe, prompt, parameters):
-    """Endpoint mode: the Inference API's parameters are this run's own (seed 0 when none is given)."""
-    return run(pipe, Call(prompt, {"seed": 0, **parameters}))
+    """Endpoint mode: the Inference API's parameters are this run's own (seed 0 when none is given); the answer is
+    the picture, sent as a PNG file."""
+    return run(pipe, Call(prompt, {"seed": 0, **parameters}))["images"][0]
 
 
 def remote(model, call, progress=None):

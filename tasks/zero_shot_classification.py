@@ -60,6 +60,12 @@ def present(result, **_):
     return {"scores": {label: score for label, score in zip(result["labels"], result["scores"])}}
 
 
+def serve(pipe, text, parameters):
+    """Endpoint mode: the pipeline's call, answered as the Inference API does: [{"label", "score"}], best first."""
+    result = pipe(text, **parameters)
+    return [{"label": label, "score": score} for label, score in zip(result["labels"], result["scores"])]
+
+
 TASK = Task(
     name="zero-shot-classification",
     title="Zero-shot classification",
@@ -79,6 +85,7 @@ TASK = Task(
          "labels": "technology, sports, cooking, complaint"},
         {"text": "Astronauts fly rockets into space and drink coffee on the station.", "labels": "space, food, politics"},
     ),
+    serve=serve,
     batchable=True,
     description="Classify a text into labels you choose, no training: an NLI model checks 'This example is {label}.'",
 )

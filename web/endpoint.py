@@ -7,8 +7,8 @@ models, so a GPU machine running the playground serves light front ends (another
     POST /models/<model>/v1/chat/completions   a chat model (text or image chat), by the OpenAI chat protocol,
                                                streamed with "stream": true; a closed connection ends generation
 
-Answers are the transformers pipeline's own (what `InferenceClient` reads back): JSON, or the image or audio file
-for text-to-image and text-to-speech. The hosting policy is the tabs': only models the server offers (or any, with
+Answers are the transformers pipeline's own, or a task's `serve` (what `InferenceClient` reads back): JSON, or a
+picture or a sound as its file (PNG, WAV). The hosting policy is the tabs': only models the server offers (or any, with
 `allow_any_model`), the upload limit, the same concurrency gates and batching; inputs are data, never paths or URLs.
 """
 
@@ -26,14 +26,10 @@ from runtime.errors import RemoteError, UserError
 from runtime.media import load_audio, load_image, resample
 from runtime.remote import CLIENT_TASKS
 from runtime.runner import Busy, jsonable
-from runtime.spec import Call
 
 from .gradio_patches.queue import BUSY
 
 log = logging.getLogger(__name__)
-IMAGE_TASKS = ("image-classification", "object-detection", "image-segmentation", "zero-shot-image-classification",
-               "image-to-text", "document-question-answering", "visual-question-answering")
-AUDIO_TASKS = ("automatic-speech-recognition", "audio-classification")
 CHAT = "/v1/chat/completions"
 RENAMED = {"generate_parameters": "generate_kwargs", "generation_parameters": "generate_kwargs"}
 
@@ -47,6 +43,7 @@ class InferenceAPI:
 
     def __init__(self, tabs: dict):
         self.runners = {name: tab.runner for name, tab in tabs.items() if name in CLIENT_TASKS}
+        self.files = {name: file_kind(tab) for name, tab in tabs.items() if name in CLIENT_TASKS}
 
     def route(self, queue_size: int | None = None):
         from fastapi import Request
@@ -81,9 +78,9 @@ class InferenceAPI:
             task = runner.task
             with runner.gate_of(choice).slot(queue_size):
                 loaded = runner.models.get(task, choice)
-                call = Call(decoded(task.name, inputs, loaded.pipe, runner.config.limits, max_file_size), parameters)
-                result = self._call(runner, loaded.pipe, call)
-            return 200, *encoded(task.name, result, call)
+                inputs = decoded(self.files[task.name], inputs, loaded.pipe, runner.config.limits, max_file_size)
+                result = self._call(runner, loaded.pipe, inputs, parameters)
+            return 200, *encoded(result)
         except Busy:
             return 503, error(BUSY), json_type
         except RemoteError as refusal:
@@ -215,31 +212,40 @@ class InferenceAPI:
         return inputs, {RENAMED.get(k, k): v for k, v in parameters.items() if v is not None}
 
     @staticmethod
-    def _call(runner, pipe, call: Call):
-        """The pipeline's own call, batched with concurrent ones (the tabs' requests among them) where it may be."""
+    def _call(runner, pipe, inputs, parameters: dict):
+        """The task's `serve`, else the pipeline's own call; its pipeline calls batched with concurrent ones (the
+        tabs' requests among them) where the task allows it, as for the tab's run."""
         if getattr(pipe, "remote", False):
             raise UserError("This model is itself remote here; this server does not relay requests.")
-        task = runner.task
-        if task.name == "feature-extraction":  # sentence vectors (encoded()), as TEI and the Inference API answer
-            call = Call(call.inputs, {"tokenize_kwargs": {"truncation": bool(call.kwargs.get("truncate", True))}})
-        elif task.name == "text-classification":  # a long text reads as its start, as in the tab (not an error)
-            call = Call(call.inputs, {"truncation": True, **call.kwargs})
-        elif task.serve is not None:  # the tab's own run makes the answer
-            return task.serve(pipe, call.inputs, call.kwargs)
-        batcher = runner.batcher
-        if batcher is not None and batcher.merges(task):
-            return batcher.pipe_call(pipe, call, task.batch_group)
-        return pipe(call.inputs, **call.kwargs)
+        task, batcher = runner.task, runner.batcher
+        if batcher is not None:
+            pipe = batcher.merging(task, pipe)  # the stand-in a batched task's `run` gets
+        if task.serve is not None:
+            return task.serve(pipe, inputs, parameters)
+        return pipe(inputs, **parameters)
 
 
-def decoded(task: str, inputs, pipe, limits, max_file_size):
+def file_kind(tab) -> str | None:
+    """What a request's file is, "image" or "audio", as the tab's own widget takes it; None: the task takes none."""
+    import gradio as gr
+
+    for widget in tab.inputs.values():
+        if isinstance(widget, gr.Image):
+            return "image"
+        if isinstance(widget, gr.Audio):
+            return "audio"
+    return None
+
+
+def decoded(file: str | None, inputs, pipe, limits, max_file_size):
     """Files in a request (raw bytes, or base64 in JSON) as the pipeline takes them: PIL images, audio samples at the
-    model's rate. Strings that are not base64 are refused: this route never reads a path or fetches a URL."""
-    if task in AUDIO_TASKS:
+    model's rate (`file`: file_kind). Strings that are not base64 are refused: this route never reads a path or
+    fetches a URL."""
+    if file == "audio":
         samples, rate = read_audio(raw(inputs, "audio", max_file_size), limits.max_audio_seconds)
         target = pipe.feature_extractor.sampling_rate
         return {"raw": resample(samples, rate, target), "sampling_rate": target}
-    if task in IMAGE_TASKS:
+    if file == "image":
         if isinstance(inputs, dict) and "image" in inputs:  # document and visual QA: {"image", "question"}
             return {**inputs, "image": load_image(io.BytesIO(raw(inputs["image"], "image", max_file_size)),
                                                   limits.max_image_side)}
@@ -269,57 +275,40 @@ def read_audio(content: bytes, max_seconds: float):
         return load_audio(handle.name, max_seconds)
 
 
-def encoded(task: str, result, call: Call) -> tuple[bytes, str]:
-    """The answer as the Inference API gives it."""
+def encoded(answer) -> tuple[bytes, str]:
+    """The answer as the Inference API gives it: a picture as a PNG file, a sound ({"audio", "sampling_rate"}, as a
+    transformers pipeline gives one) as a WAV file, anything else as JSON (pictures in it as base64 PNG: masks)."""
     import orjson
+    from PIL import Image
 
-    if task == "text-to-image":
-        image = result["images"][0] if isinstance(result, dict) else result
-        buffer = io.BytesIO()
-        image.save(buffer, format="PNG")
-        return buffer.getvalue(), "image/png"
-    if task == "text-to-audio":
+    if isinstance(answer, Image.Image):
+        return png(answer), "image/png"
+    if isinstance(answer, dict) and {"audio", "sampling_rate"} <= answer.keys():
         import soundfile
 
         buffer = io.BytesIO()
-        samples = result["audio"].reshape(-1).astype("float32")  # the model's samples, not a 16-bit copy
-        soundfile.write(buffer, samples, result["sampling_rate"], format="WAV", subtype="FLOAT")
+        samples = answer["audio"].reshape(-1).astype("float32")  # the model's samples, not a 16-bit copy
+        soundfile.write(buffer, samples, answer["sampling_rate"], format="WAV", subtype="FLOAT")
         return buffer.getvalue(), "audio/wav"
-    if task == "feature-extraction":
-        result = sentence_vectors(result, isinstance(call.inputs, str), call.kwargs.get("normalize", True))
-    elif task == "text-classification" and result and isinstance(result[0], dict):  # the API nests one text's
-        result = [result]  # labels in a list (a batched call already does)
-    elif task == "zero-shot-classification":  # the Inference API's form: [{label, score}]
-        result = [{"label": label, "score": score} for label, score in zip(result["labels"], result["scores"])]
-    elif task == "image-segmentation":
-        result = [{**r, "mask": png_base64(r["mask"])} for r in result]
-    return orjson.dumps(jsonable_full(result)), "application/json"
+    return orjson.dumps(jsonable_full(answer)), "application/json"
 
 
-def sentence_vectors(result, one_text: bool, normalize: bool) -> list:
-    """Each text's token vectors averaged (and made unit length): one vector a text, as TEI answers."""
-    import numpy as np
-
-    vectors = []
-    for tokens in [result] if one_text else result:
-        tokens = np.asarray(tokens, dtype=np.float32)
-        mean = tokens.reshape(-1, tokens.shape[-1]).mean(axis=0)
-        vectors.append(mean / max(float(np.linalg.norm(mean)), 1e-12) if normalize else mean)
-    return vectors[0].tolist() if one_text else [v.tolist() for v in vectors]
-
-
-def png_base64(image) -> str:
+def png(image) -> bytes:
     buffer = io.BytesIO()
     image.save(buffer, format="PNG")
-    return base64.b64encode(buffer.getvalue()).decode()
+    return buffer.getvalue()
 
 
 def jsonable_full(value):
-    """Like runtime.runner.jsonable, but numbers are never summarised: a caller reads them all."""
+    """Like runtime.runner.jsonable, but numbers are never summarised: a caller reads them all; a picture is its PNG
+    file in base64."""
     import numpy as np
+    from PIL import Image
 
     if isinstance(value, np.ndarray):
         return value.tolist()
+    if isinstance(value, Image.Image):
+        return base64.b64encode(png(value)).decode()
     if isinstance(value, dict):
         return {str(k): jsonable_full(v) for k, v in value.items()}
     if isinstance(value, (list, tuple)):

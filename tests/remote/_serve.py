@@ -190,26 +190,22 @@ def served_models(tmp_path_factory) -> dict[str, Path]:
     return build_served_models(tmp_path_factory.mktemp("served-models"))
 
 
-@pytest.fixture(scope="session")
-def chat_server(served_models, hub_loopback, tmp_path_factory) -> Iterator[Served]:
-    """`transformers serve` on the tiny chat model (tiny-gpt2-chat, sampling on)."""
-    with serve(served_models["chat"], tmp_path_factory.mktemp("serve") / "chat.log") as served:
-        yield served
+def served_model_fixtures(role: str):
+    """The session fixtures `<role>_server`, `transformers serve` on the tiny model `role` of build_served_models,
+    and `<role>_url`, its base URL (http://127.0.0.1:P/v1; requests name the model `<role>_server.model`)."""
+
+    @pytest.fixture(scope="session", name=f"{role}_server")
+    def server(served_models, hub_loopback, tmp_path_factory) -> Iterator[Served]:
+        with serve(served_models[role], tmp_path_factory.mktemp("serve") / f"{role}.log") as served:
+            yield served
+
+    @pytest.fixture(scope="session", name=f"{role}_url")
+    def url(request) -> str:
+        return request.getfixturevalue(f"{role}_server").base_url
+
+    return server, url
 
 
-@pytest.fixture(scope="session")
-def chat_url(chat_server) -> str:
-    """The chat server's base URL, http://127.0.0.1:P/v1; requests name the model `chat_server.model`."""
-    return chat_server.base_url
-
-
-@pytest.fixture(scope="session")
-def whisper_server(served_models, hub_loopback, tmp_path_factory) -> Iterator[Served]:
-    """`transformers serve` on the tiny Whisper: POST multipart (file, model) to {base_url}/audio/transcriptions."""
-    with serve(served_models["whisper"], tmp_path_factory.mktemp("serve") / "whisper.log") as served:
-        yield served
-
-
-@pytest.fixture(scope="session")
-def whisper_url(whisper_server) -> str:
-    return whisper_server.base_url
+chat_server, chat_url = served_model_fixtures("chat")  # tiny-gpt2-chat, sampling on
+# the tiny Whisper: POST multipart (file, model) to {base_url}/audio/transcriptions
+whisper_server, whisper_url = served_model_fixtures("whisper")

@@ -181,3 +181,30 @@ def test_endpoint_mode_refuses_a_file_over_the_upload_limit(served, tiny):
     status, body, _ = api.answer(path, picture, "image/jpeg", max_file_size=len(picture) - 1)
     assert status == 413 and b"larger than this server accepts" in body
     assert api.answer(path, picture, "image/jpeg", max_file_size=len(picture))[0] == 200
+
+
+@pytest.mark.parametrize("task_name", ["text-classification", "zero-shot-classification", "feature-extraction"])
+def test_endpoint_mode_batches_concurrent_requests_and_answers_each_as_alone(served, tiny, task_name):
+    """A task's `serve` calls its pipeline batched with concurrent requests (the tabs' among them), as its run does:
+    16 requests at once, each answered as it is alone."""
+    import orjson
+
+    from tests.runtime.test_batching import SENTENCES, concurrently
+    from web.endpoint import InferenceAPI
+
+    api = InferenceAPI(served[0].tabs)
+    path = f"{Path(tiny(task_name)).name}/pipeline/{task_name}"
+    parameters = {"candidate_labels": ["cats", "films"]} if task_name == "zero-shot-classification" else {}
+
+    def ask(text):
+        status, body, _ = api.answer(path, orjson.dumps({"inputs": text, "parameters": parameters}), "application/json")
+        assert status == 200, body
+        return orjson.loads(body)
+
+    alone = [ask(text) for text in SENTENCES]
+    batcher = served[0].tabs[task_name].runner.batcher
+    before = len(batcher.sizes)
+    together = concurrently(ask, SENTENCES)
+    assert max(batcher.sizes[before:]) > 1
+    for got, want in zip(together, alone):
+        same(got, want)
