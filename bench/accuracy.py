@@ -10,6 +10,7 @@ is below the threshold. Inputs: runtime/tiny.py's CORPUS plus sentences of 5-60 
 import argparse
 import os
 import random
+import re
 import sys
 import time
 from dataclasses import dataclass
@@ -133,6 +134,27 @@ def compare(reference: list, candidate: list) -> Agreement:
     return found
 
 
+def words(text: str) -> list[str]:
+    """A transcript's words, lower case, without punctuation: what word error rates compare."""
+    return re.findall(r"[a-z0-9']+", text.lower())
+
+
+def word_errors(reference: list[str], heard: list[str]) -> int:
+    """Word-level edit distance (substitutions, insertions and deletions)."""
+    row = list(range(len(heard) + 1))
+    for i, ref in enumerate(reference, 1):
+        prev, row[0] = row[0], i
+        for j, hyp in enumerate(heard, 1):
+            prev, row[j] = row[j], min(row[j] + 1, row[j - 1] + 1, prev + (ref != hyp))
+    return row[-1]
+
+
+def word_error_rate(reference: str, heard: str) -> float:
+    """Word errors of `heard` over the number of words of `reference`."""
+    expected = words(reference)
+    return word_errors(expected, words(heard)) / max(1, len(expected))
+
+
 def answers(task, pipe, rows) -> tuple[list, float]:
     from runtime.spec import Limits
 
@@ -141,6 +163,19 @@ def answers(task, pipe, rows) -> tuple[list, float]:
         result = task.call(pipe, task.prepare(**row, limits=Limits()))
         results.append(list(result)[-1] if task.streams else result)  # a streaming task's last partial is its answer
     return results, time.perf_counter() - start
+
+
+def agreements(task, fp32_pipe, fast_pipes: dict, rows: list[dict] | None = None) -> tuple[dict, dict]:
+    """Each speed-up's Agreement with float32 on the task's fixed set (inputs_for, or `rows`), and the seconds each
+    took over the set (float32's under "none")."""
+    rows = rows or inputs_for(task)
+    pipes = {"none": fp32_pipe, **fast_pipes}
+    for pipe in pipes.values():
+        answers(task, pipe, rows[:1])  # a first call sets things up: not timed
+    said, seconds = {}, {}
+    for name, pipe in pipes.items():
+        said[name], seconds[name] = answers(task, pipe, rows)
+    return {name: compare(said["none"], said[name]) for name in fast_pipes}, seconds
 
 
 def main(argv=None) -> int:
@@ -159,11 +194,8 @@ def main(argv=None) -> int:
     rows = inputs_for(task)
     fp32 = cache.get(task, ModelChoice(args.model, cpu_speedup="none"))
     fast = cache.get(task, ModelChoice(args.model, cpu_speedup=args.speedup))
-    for loaded in (fp32, fast):
-        answers(task, loaded.pipe, rows[:1])  # a first call sets things up: not timed
-    reference, fp32_seconds = answers(task, fp32.pipe, rows)
-    candidate, fast_seconds = answers(task, fast.pipe, rows)
-    found = compare(reference, candidate)
+    found, seconds = agreements(task, fp32.pipe, {args.speedup: fast.pipe}, rows)
+    found, fp32_seconds, fast_seconds = found[args.speedup], seconds["none"], seconds[args.speedup]
     print(f"task={task.name} model={args.model} speedup={args.speedup} ran=\"{fast.placement}\" inputs={len(rows)}")
     print(f"{found.line()} seconds_fp32={fp32_seconds:.2f} seconds_{args.speedup}={fast_seconds:.2f}")
     passed = found.fraction >= args.threshold

@@ -18,7 +18,6 @@ import argparse
 import importlib
 import importlib.util
 import os
-import re
 import shutil
 import subprocess
 import sys
@@ -95,20 +94,6 @@ def audio_files(folder: Path) -> list[str]:
     return files
 
 
-def words(text: str) -> list[str]:
-    return re.findall(r"[a-z0-9']+", text.lower())
-
-
-def word_errors(reference: list[str], heard: list[str]) -> int:
-    """Word-level edit distance."""
-    row = list(range(len(heard) + 1))
-    for i, ref in enumerate(reference, 1):
-        prev, row[0] = row[0], i
-        for j, hyp in enumerate(heard, 1):
-            prev, row[j] = row[j], min(row[j] + 1, row[j - 1] + 1, prev + (ref != hyp))
-    return row[-1]
-
-
 def interleaved(calls: dict, items: list) -> tuple[dict[str, float], dict[str, list]]:
     """Seconds each speed-up's call took over the items, and its answers, taking turns item by item (the order
     rotating) so that a noisy neighbour slows every variant alike."""
@@ -131,7 +116,7 @@ def main(argv=None) -> None:
     import torch
     from transformers.utils import logging
 
-    from bench.accuracy import varied_sentences
+    from bench.accuracy import varied_sentences, word_errors, words
     from runtime.config import Config, ModelChoice
     from runtime.devices import DeviceManager
     from runtime.models import ModelCache

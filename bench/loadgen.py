@@ -91,24 +91,39 @@ class Endpoint:
         self.conn.close()
 
 
-def run_load(url: str, kind: str, model: str, texts: list[str], clients: int, seconds: float, max_requests: int,
-             warmup: int = 0) -> dict:
-    """`clients` threads call back to back, each with its own texts, until time or count runs out."""
+def run_load(url: str, kind: str, model: str, texts: list[str], clients: int, seconds: float,
+             max_requests: int = 1_000_000_000, warmup: int = 0, warm_each: int = 0) -> dict:
+    """`clients` threads call back to back, each with its own texts, until time or count runs out. First `warmup`
+    calls one after another (the first one's error is raised, said with the url: a refusal before 32 clients repeat
+    it), then `warm_each` untimed calls per client, all together (a batcher settles into the load, a front app opens
+    its connections). The timed span starts when every client is ready and ends when the calls under way at
+    `seconds` are answered, and they count: a batched model answers a crowd at once."""
     Endpoint(url, kind).close()  # the endpoint's parameter names read once, before any client starts
     for i in range(warmup):
         endpoint = Endpoint(url, kind)
-        endpoint.call({"model": model, "text": texts[i % len(texts)], "top_k": 1, "scores": "default"})
-        endpoint.close()
+        try:
+            endpoint.call({"model": model, "text": texts[i % len(texts)], "top_k": 1, "scores": "default"})
+        except RuntimeError as error:
+            raise RuntimeError(f"{url} answered {model!r} with an error before the load: {error}") from None
+        finally:
+            endpoint.close()
     latencies, errors, lock = [], [], threading.Lock()
     sent = [0]
-    stop = time.perf_counter() + seconds
+    end = [float("inf")]  # set once every client has warmed up
     start_gate = threading.Barrier(clients + 1)
 
     def client(index: int):
         endpoint = Endpoint(url, kind)
+        for n in range(warm_each):
+            try:
+                endpoint.call({"model": model, "text": texts[(index + clients * n) % len(texts)], "top_k": 1,
+                               "scores": "default"})
+            except Exception as error:  # noqa: BLE001 - counted
+                with lock:
+                    errors.append(f"warm-up: {error}"[:200])
         start_gate.wait()
-        n = 0
-        while time.perf_counter() < stop:
+        n = warm_each
+        while time.perf_counter() < end[0]:
             with lock:
                 if sent[0] >= max_requests:
                     break
@@ -118,7 +133,7 @@ def run_load(url: str, kind: str, model: str, texts: list[str], clients: int, se
             begin = time.perf_counter()
             try:
                 endpoint.call({"model": model, "text": text, "top_k": 1, "scores": "default"})
-            except Exception as error:  # counted, not fatal: the table shows them
+            except Exception as error:  # noqa: BLE001 - counted, not fatal: the table shows them
                 with lock:
                     errors.append(str(error)[:200])
                 continue
@@ -126,18 +141,21 @@ def run_load(url: str, kind: str, model: str, texts: list[str], clients: int, se
                 latencies.append(time.perf_counter() - begin)
         endpoint.close()
 
-    threads = [threading.Thread(target=client, args=(i,)) for i in range(clients)]
+    threads = [threading.Thread(target=client, args=(i,), daemon=True) for i in range(clients)]
     for t in threads:
         t.start()
     start_gate.wait()
     begin = time.perf_counter()
+    end[0] = begin + seconds
     for t in threads:
         t.join()
     elapsed = time.perf_counter() - begin
+    latencies.sort()
     return {
         "ok": len(latencies), "errors": len(errors), "first_error": errors[0] if errors else None,
         "seconds": elapsed, "per_second": len(latencies) / elapsed if elapsed else 0.0,
         "p50_ms": statistics.median(latencies) * 1000 if latencies else None,
+        "p90_ms": latencies[min(len(latencies) - 1, int(0.9 * len(latencies)))] * 1000 if latencies else None,
     }
 
 
@@ -150,11 +168,13 @@ def main(argv=None):
     p.add_argument("--clients", type=int, default=32)
     p.add_argument("--seconds", type=float, default=10)
     p.add_argument("--max-requests", type=int, default=100_000)
-    p.add_argument("--warmup", type=int, default=4)
+    p.add_argument("--warmup", type=int, default=4, help="calls one after another before the load")
+    p.add_argument("--warm-each", type=int, default=0, help="untimed calls per client, together, before the load")
     args = p.parse_args(argv)
-    texts = json.load(open(args.texts))
+    with open(args.texts) as f:
+        texts = json.load(f)
     result = run_load(args.url, args.kind, args.model, texts, args.clients, args.seconds, args.max_requests,
-                      args.warmup)
+                      args.warmup, args.warm_each)
     json.dump(result, sys.stdout)
 
 

@@ -9,22 +9,20 @@ default) and the front, whose config names the backend's models by endpoint URL
 Per model (the BERT-base-size random-weight classifier and the tiny one, bench/run.py's build_models) and round, in
 alternating order, 32 clients in this process's threads call the lean JSON API `POST /api/text_classification`:
 of the front (front -> InferenceClient -> backend's endpoint route -> batcher -> model) and of the backend itself
-(the same process and batcher doing the model work, no hop). Texts are 5-60 words of realistic sentences, ~1.3 tokens
-a word (see `texts`). Prints requests/s, median and p90 latency of each load,
-then `summary: ...`: `remote_front_vs_local` (front req/s over local req/s; median over rounds of each round's
-ratio, both measured back to back under one machine state) and `front_ms` (median over rounds of the front's
-median latency minus the local one's), for base and, prefixed `tiny_`, the tiny model.
+(the same process and batcher doing the model work, no hop), the load of bench/loadgen.py's run_load. Texts are 5-60
+words of realistic sentences, ~1.3 tokens a word (bench/run.py's varied_texts). Prints requests/s, median and p90
+latency of each load, then `summary: ...`: `remote_front_vs_local` (front req/s over local req/s; median over rounds
+of each round's ratio, both measured back to back under one machine state) and `front_ms` (median over rounds of the
+front's median latency minus the local one's), for base and, prefixed `tiny_`, the tiny model.
 """
 
 import argparse
 import json
 import os
-import random
 import statistics
 import subprocess
 import sys
 import tempfile
-import threading
 import time
 from pathlib import Path
 
@@ -32,44 +30,11 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from bench.load_test import wait_until_up
-from bench.loadgen import Endpoint
-from bench.run import ENV, build_models, free_port, stop
+from bench.loadgen import Endpoint, run_load
+from bench.run import ENV, WINDOW, build_models, free_port, stop
 
 API = "text_classification"
 SECONDS = 20
-WINDOW = 128  # the bench models' max_position_embeddings
-
-
-def texts(models: dict, count: int = 512, seed: int = 0) -> tuple[list[str], dict]:
-    """`count` distinct texts of 5-60 words (uniform), sentences of runtime/tiny.py's CORPUS (reviews, news, an invoice,
-    ...) run together and cut at a word. The bench tokenizers were trained on that corpus: ~1.3 tokens a word, as a
-    real BERT tokenizer gives on real text (other English takes ~3, their vocabulary being 400 pieces). Any text over
-    the 128-token window would be cut (word by word) to fit: the lean API asks its pipeline to truncate, the endpoint
-    protocol has no word for it (InferenceClient.text_classification takes no truncation), and the two paths must do
-    the same work. Returns the texts and their word and token counts."""
-    from transformers import AutoTokenizer
-
-    from runtime.tiny import CORPUS
-
-    tokenizers = [AutoTokenizer.from_pretrained(m) for m in models.values()]
-    sentences = [s for s in CORPUS if s[0].isalpha() and s[0].isupper()]  # not "hello world", nor the symbols line
-    rng = random.Random(seed)
-    out, cut = [], 0
-    while len(out) < count:
-        target = rng.randint(5, 60)
-        words = []
-        while len(words) < target:
-            words += rng.choice(sentences).split()
-        words = words[:target]
-        while max(len(t(" ".join(words))["input_ids"]) for t in tokenizers) > WINDOW:
-            words.pop()
-        if " ".join(words) not in out:  # distinct texts
-            cut += len(words) < target
-            out.append(" ".join(words))
-    lengths = [len(t.split()) for t in out]
-    tokens = [len(tokenizers[0](t)["input_ids"]) for t in out]
-    return out, {"words_min": min(lengths), "words_median": statistics.median(lengths), "words_max": max(lengths),
-                 "tokens_median": statistics.median(tokens), "tokens_max": max(tokens), "cut": cut}
 
 
 class App:
@@ -108,63 +73,6 @@ class App:
                 if any(word in line for word in ("ERROR", "Traceback", "WARNING", "Exception", "Busy", " 503"))]
 
 
-def run_load(url: str, model: str, texts: list[str], clients: int, seconds: float, warm: int = 1) -> dict:
-    """`clients` threads of bench/loadgen.py's Endpoint calling `url`'s lean API back to back. Each first makes `warm`
-    untimed calls (together: the batcher settles into the load, the front opens its connections); then all start
-    at once, call for `seconds` and finish the calls under way, which are counted: a batched model answers a crowd
-    at once, so the timed span runs from a crowd's start to a crowd's end."""
-    probe = Endpoint(url, "api", API)
-    try:  # a refusal is said before 32 clients repeat it
-        probe.call({"model": model, "text": texts[0], "top_k": 1})
-    except RuntimeError as error:
-        raise RuntimeError(f"{url} answered {model!r} with an error before the load: {error}") from None
-    finally:
-        probe.close()
-    latencies, errors, lock = [], [], threading.Lock()
-    gate = threading.Barrier(clients + 1)
-    end = [0.0]
-
-    def client(index: int):
-        endpoint = Endpoint(url, "api", API)
-        for n in range(warm):
-            try:
-                endpoint.call({"model": model, "text": texts[(index + clients * n) % len(texts)], "top_k": 1})
-            except Exception as error:  # noqa: BLE001 - counted
-                with lock:
-                    errors.append(f"warm-up: {error}"[:200])
-        gate.wait()
-        n = warm
-        while time.perf_counter() < end[0]:
-            text = texts[(index + clients * n) % len(texts)]
-            n += 1
-            begin = time.perf_counter()
-            try:
-                endpoint.call({"model": model, "text": text, "top_k": 1})
-            except Exception as error:  # noqa: BLE001 - counted: the table shows them
-                with lock:
-                    errors.append(str(error)[:200])
-                continue
-            with lock:
-                latencies.append(time.perf_counter() - begin)
-        endpoint.close()
-
-    threads = [threading.Thread(target=client, args=(i,), daemon=True) for i in range(clients)]
-    for t in threads:
-        t.start()
-    end[0] = float("inf")
-    gate.wait()  # every client has warmed up
-    begin = time.perf_counter()
-    end[0] = begin + seconds
-    for t in threads:
-        t.join()
-    elapsed = time.perf_counter() - begin
-    latencies.sort()
-    pick = lambda q: latencies[min(len(latencies) - 1, int(q * len(latencies)))] * 1000 if latencies else None
-    return {"ok": len(latencies), "errors": len(errors), "first_error": errors[0] if errors else None,
-            "seconds": elapsed, "per_second": len(latencies) / elapsed,
-            "p50_ms": statistics.median(latencies) * 1000 if latencies else None, "p90_ms": pick(0.9)}
-
-
 def probe_long_text(front: str, backend: str, model: str) -> str:
     """One text over the 128-token window, by both paths: the local one truncates (the tab asks its pipeline to)."""
     from runtime.tiny import CORPUS
@@ -200,7 +108,8 @@ def main(argv=None):
     models = build_models(folder)
     sizes = ["base"] if args.no_tiny else ["base", "tiny"]
     tiny_seconds = args.tiny_seconds or min(args.seconds, 8)
-    corpus, stats = texts(models)
+    corpus = json.loads((folder / "texts.json").read_text())  # bench/run.py's varied_texts
+    stats = json.loads((folder / "texts-figures.json").read_text())
     print(f"{len(corpus)} texts: {stats['words_min']}-{stats['words_max']} words (median {stats['words_median']:g}), "
           f"median {stats['tokens_median']:g} tokens, at most {stats['tokens_max']} ({stats['cut']} cut to fit "
           f"{WINDOW})", flush=True)
@@ -227,8 +136,8 @@ def main(argv=None):
                         order = ["front", "local"] if (r + sizes.index(size)) % 2 == 0 else ["local", "front"]
                         for contender in order:
                             url = front.url if contender == "front" else backend.url
-                            value = run_load(url, size, corpus, args.clients,
-                                             args.seconds if size == "base" else tiny_seconds)
+                            value = run_load(url, "api", size, corpus, args.clients,
+                                             args.seconds if size == "base" else tiny_seconds, warmup=1, warm_each=1)
                             results.setdefault((size, contender), []).append(value)
                             print(f"  round {r + 1} {size:<4} {contender:<5} {value['per_second']:7.1f}/s  "
                                   f"p50 {value['p50_ms'] or 0:7.1f} ms  p90 {value['p90_ms'] or 0:7.1f} ms"

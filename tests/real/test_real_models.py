@@ -1,6 +1,5 @@
 """Real answers from real checkpoints, through the served app: what tiny random models cannot show."""
 
-import re
 import shutil
 import subprocess
 
@@ -8,23 +7,11 @@ import numpy as np
 import pytest
 from gradio_client import handle_file
 
+from bench.accuracy import word_error_rate, words
+
 pytestmark = pytest.mark.real
 ASR = "automatic-speech-recognition"
 SPEECH = "The weather today is sunny and warm. We will go to the park this afternoon."
-
-
-def words(text: str) -> list[str]:
-    return re.findall(r"[a-z0-9']+", text.lower())
-
-
-def word_error_rate(reference: list[str], heard: list[str]) -> float:
-    """Word-level edit distance over the reference length."""
-    row = list(range(len(heard) + 1))
-    for i, ref in enumerate(reference, 1):
-        prev, row[0] = row[0], i
-        for j, hyp in enumerate(heard, 1):
-            prev, row[j] = row[j], min(row[j] + 1, row[j - 1] + 1, prev + (ref != hyp))
-    return row[-1] / len(reference)
 
 
 def transcribe(real_predict, path: str) -> dict:
@@ -71,7 +58,7 @@ def test_english_only_whisper_transcribes_speech_with_word_timestamps(heard, spe
     import soundfile as sf
 
     out = heard["wav"]
-    assert word_error_rate(words(SPEECH), words(out["transcript"])) <= 0.1, out["transcript"]
+    assert word_error_rate(SPEECH, out["transcript"]) <= 0.1, out["transcript"]
     assert "whisper-tiny.en" in out["status"]
     rows = out["table"]["data"]
     assert [w for row in rows for w in words(row[2])] == words(out["transcript"])  # one row a word, all of them
