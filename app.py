@@ -42,32 +42,36 @@ ZEROGPU_NO_LEAN_API = ("This Space runs on ZeroGPU, which gives GPU time per vis
 def build_demo(
     config: Config | None = None, models: ModelCache | None = None, batcher: Batcher | None = None
 ) -> gr.Blocks:
-    """The whole UI: a tab per modality, in it a tab per task, all sharing one model cache and one batcher."""
+    """The whole UI: a page per modality (the first is the landing page), on it a tab per task, all sharing one model
+    cache and one batcher. `demo.page_paths` maps a task to its page's path."""
     config = config or Config.load(os.environ.get("PLAYGROUND_CONFIG"))
     models = models or ModelCache(DeviceManager(config.device, config.dtype), config.memory_budget)
     batcher = batcher or Batcher(BatchSettings(config.batch_size, config.batch_wait_ms))
     config.check_remote(REGISTRY)  # a remote model for a local-only task is refused at start-up, in a sentence
     gradio_patches.apply()  # the module-wide adjustments of gradio, each checked against its shape (web/gradio_patches)
-    groups = REGISTRY.by_modality()
-    tabs, task_tabs, gates, api = {}, {}, {}, LeanAPI(off=ZEROGPU_NO_LEAN_API if zerogpu.enabled() else None)
+    groups = {modality: tasks for modality, tasks in REGISTRY.by_modality().items() if tasks}
+    paths = {modality: index and modality.lower() or "" for index, modality in enumerate(groups)}  # "": landing
+    tabs, gates, api = {}, {}, LeanAPI(off=ZEROGPU_NO_LEAN_API if zerogpu.enabled() else None)
     # gradio's telemetry (a thread calling home at start and launch) only when the host asks for it
     analytics = os.environ.get("GRADIO_ANALYTICS_ENABLED", "").lower() == "true"
-    with deferred_render(), gr.Blocks(title="Pipeline Playground", analytics_enabled=analytics) as demo:
-        gr.Markdown(INTRO)
-        with gr.Tabs(elem_id="modalities") as modality_tabs:
-            for modality, tasks in groups.items():
-                with gr.Tab(modality, id=modality.lower(), elem_id=f"tab-modality-{modality.lower()}"):
-                    with gr.Tabs() as task_tabs[modality.lower()]:
-                        for task in tasks:
-                            with gr.Tab(task.title, id=task.name, elem_id=f"tab-{task.name}"):
-                                tab = build_tab(task, config, models, batcher, gates)
-                                for panel in PANELS:
-                                    panel.attach(tab)
-                                tab.wire(api)
-                                tabs[task.name] = tab
-        deep_link.attach(demo, REGISTRY, config.choices, modality_tabs, task_tabs,
-                         {name: tab.model for name, tab in tabs.items()})
-        demo.load(None, js=RUN_KEY_JS)
+    with deferred_render():  # a page per modality: a visitor's browser gets that page's part of the config only
+        demo = gr.Blocks(title="Pipeline Playground", analytics_enabled=analytics)
+        for modality, tasks in groups.items():
+            with demo.route(modality, paths[modality]) if paths[modality] else demo:  # the first: the landing page
+                gr.Navbar(main_page_name=next(iter(groups)), elem_id=f"nav-{modality.lower()}")
+                gr.Markdown(INTRO)
+                with gr.Tabs(elem_id=f"tasks-{modality.lower()}") as task_tabs:
+                    for task in tasks:
+                        with gr.Tab(task.title, id=task.name, elem_id=f"tab-{task.name}"):
+                            tab = build_tab(task, config, models, batcher, gates)
+                            for panel in PANELS:
+                                panel.attach(tab)
+                            tab.wire(api)
+                            tabs[task.name] = tab
+                deep_link.attach(demo, REGISTRY, config.choices, task_tabs,
+                                 {task.name: tabs[task.name].model for task in tasks})
+                demo.load(None, js=RUN_KEY_JS)
+    demo.page_paths = {task.name: paths[task.modality] for tasks in groups.values() for task in tasks}
     demo.tabs = tabs  # task name -> its built Tab (web/tab.py): widgets and names, for tests and tools
     demo.lean_api = api  # POST /api/<task>, served through launch(app_kwargs=web_app_parts(demo)), web/api.py
     return plain_refusals(demo)  # gradio's own refusals of a request said as sentences (web/gradio_patches)
@@ -144,7 +148,9 @@ def web_app_parts(demo: gr.Blocks, queue_size: int | None = None, inference_api:
         from web.endpoint import InferenceAPI
 
         routes.append(InferenceAPI(demo.tabs).route(queue_size))
-    return {"routes": routes, "middleware": [Middleware(PageCache)]}
+    pages = demo.page_paths  # task name -> the path of its page
+    return {"routes": routes, "middleware": [Middleware(deep_link.PageRedirect, tasks=REGISTRY, pages=pages),
+                                             Middleware(PageCache, pages={f"/{path}" for path in pages.values()})]}
 
 
 def __getattr__(name):

@@ -15,7 +15,7 @@ import asyncio
 import gzip
 from collections import OrderedDict
 
-PAGES = ("/",)  # the app's one page (any query); everything else goes straight to gradio
+PAGES = ("/",)  # the app's pages (any query) unless told others; everything else goes straight to gradio
 KEY_HEADERS = (b"host", b"x-forwarded-host", b"x-forwarded-proto", b"x-gradio-server")  # what gradio's links use
 MAX_PAGES = 8  # distinct request shapes kept (a page is ~1.8 MB with its compressed forms)
 
@@ -40,8 +40,9 @@ class Page:
 
 
 class PageCache:
-    def __init__(self, app, max_pages: int = MAX_PAGES):
+    def __init__(self, app, max_pages: int = MAX_PAGES, pages=PAGES):
         self.app = app
+        self.paths = frozenset(pages)
         self.max_pages = max_pages
         self.pages: OrderedDict = OrderedDict()
         self.rendering: dict = {}  # key -> Future of the Page being rendered
@@ -60,7 +61,7 @@ class PageCache:
         await self.answer(page, scope, send)
 
     def key(self, scope):
-        if scope["type"] != "http" or scope["method"] not in ("GET", "HEAD") or scope["path"] not in PAGES:
+        if scope["type"] != "http" or scope["method"] not in ("GET", "HEAD") or scope["path"] not in self.paths:
             return None
         if b"deep_link" in scope.get("query_string", b""):  # gradio's saved-state links are per visitor
             return None

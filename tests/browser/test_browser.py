@@ -131,7 +131,20 @@ def test_ctrl_enter_and_the_button_run_a_text_tab(page, app_url, screenshot):
     page.locator("#text-classification-run").click()
     code.filter(has_text="A second sentence, run with the button").wait_for()  # refreshed after this run
     assert "inference" in first and "pipeline('text-classification'" in code.inner_text()
+    code.locator("button").first.click()  # the code block's copy button: the Python itself, no Markdown fence
+    copied = page.evaluate("navigator.clipboard.readText()")
+    assert "pipeline('text-classification'" in copied and "```" not in copied, copied
     screenshot(page, "Text")
+
+
+def test_the_bar_at_the_top_opens_each_modalitys_page_with_only_its_tabs(page, app_url):
+    groups = {modality: tasks for modality, tasks in REGISTRY.by_modality().items() if tasks}
+    page.goto(app_url)
+    for modality, tasks in groups.items():
+        page.get_by_role("link", name=modality, exact=True).first.click()
+        page.locator(f"#{tasks[0].name}-run").wait_for(state="visible")  # the page's first tab is shown
+        others = [t.name for m, ts in groups.items() if m != modality for t in ts]
+        assert page.locator(", ".join(f"#{name}-run" for name in others)).count() == 0  # no other page's tabs
 
 
 def test_copy_link_puts_the_tab_and_model_in_the_address(page, app_url, tiny):

@@ -15,7 +15,7 @@ from runtime.runner import Result
 from runtime.snippets import SnippetContext, files_of, generic, snippet
 from runtime.spec import Call
 from tasks import REGISTRY
-from web.panels.code import code_of
+from web.panels.code import code_in, code_of
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -51,7 +51,7 @@ def as_scores(printed: str) -> dict:
 def test_text_snippet_runs_and_gives_the_apps_answer(predict, tiny, tmp_path):
     model = tiny("text-classification")
     out = predict("text-classification", model=model, text="I love this movie", top_k=2)
-    raw, code = out["raw"], out["code"]  # the code panel of that very run
+    raw, code = out["raw"], code_in(out["code"])  # the code panel of that very run
     assert f"pipeline('text-classification', model={model!r}, device='cpu', dtype=torch.float32)" in code
     assert "top_k=2, truncation=True" in code
     printed = execute(code, tmp_path)
@@ -63,7 +63,7 @@ def test_image_snippet_runs_and_gives_the_apps_answer(predict, tiny, asset, tmp_
 
     model = tiny("image-classification")
     out = predict("image-classification", model=model, image=handle_file(asset("chelsea.jpg")), top_k=3)
-    raw, code = out["raw"], out["code"]
+    raw, code = out["raw"], code_in(out["code"])
     assert "Image.open('chelsea.jpg')" in code and "top_k=3" in code
     printed = execute(code, tmp_path, asset("chelsea.jpg"))
     assert as_scores(printed) == pytest.approx({r["label"]: r["score"] for r in raw}, abs=1e-5)
@@ -74,7 +74,7 @@ def test_custom_run_snippet_is_plain_transformers_and_gives_the_apps_answer(pred
 
     model = tiny("automatic-speech-recognition")
     out = predict("automatic-speech-recognition", model=model, audio=handle_file(asset("speech_short.wav")))
-    text, code = out["transcript"], out["code"]
+    text, code = out["transcript"], code_in(out["code"])
     assert "pipeline('automatic-speech-recognition'" in code and "soundfile.read('speech_short.wav'" in code
     assert "TASK" not in code and "runtime" not in code
     printed = execute(code + "\nprint(repr(result['text'].strip()))", tmp_path, asset("speech_short.wav"))

@@ -14,6 +14,7 @@ from gradio_client import handle_file
 from runtime.errors import UserError
 from tasks import REGISTRY
 from web.panels.batch import batch_items, summarize
+from web.panels.code import code_in
 
 ROOT = Path(__file__).resolve().parents[2]
 TASKS = list(REGISTRY)
@@ -46,7 +47,8 @@ def test_run_fills_every_output_and_the_code_of_the_call_made(name, predict, ser
     out = predict(name, model=tiny(name), **example(tab.task))
     assert set(out) == {*tab.outputs, "raw", "status", "code"}
     assert out["raw"] is not None and "inference" in out["status"] and tiny(name).rsplit("/", 1)[-1] in out["status"]
-    code = out["code"]
+    assert out["code"].startswith("```python\n")  # a highlighted block on the page
+    code = code_in(out["code"])
     compile(code, f"<code panel of {name}>", "exec")  # it is Python
     assert repr(tiny(name)) in code or f"ModelChoice({tiny(name)!r}" in code, code
 
