@@ -40,6 +40,25 @@ HISTORY = "history"  # the name a conversation travels by: into prepare and pres
 MESSAGE = "message"  # a conversation's message box: emptied once its message is answered; Enter sends a multimodal one
 
 
+class Pace:
+    """When a stream's next result is shown: new text at most every UPDATE_SECONDS, and a heartbeat (the same result
+    again: the page's handler keeps control while the model reads a long prompt) at most as often, on a clock of its
+    own, so a heartbeat shown just before the first word never holds that word back."""
+
+    def __init__(self, seconds: float = UPDATE_SECONDS):
+        self.seconds, self.shown, self.changed_at, self.shown_at = seconds, object(), -seconds, -seconds
+
+    def due(self, raw, now: float | None = None) -> bool:
+        now = time.monotonic() if now is None else now
+        changed = raw != self.shown
+        if now - (self.changed_at if changed else self.shown_at) < self.seconds:
+            return False
+        self.shown_at = now
+        if changed:
+            self.shown, self.changed_at = raw, now
+        return True
+
+
 def conversation(task: Task, elem_id: str) -> dict:
     """{"history": the chat widget} for a conversation task (the tab's, or each side's in Compare); {} for others."""
     if not task.conversation:
@@ -95,15 +114,14 @@ class Tab:
 
         if self.task.streams:
             def handler(request: gr.Request, progress=gr.Progress(track_tqdm=True), **values):  # tqdm: loading stages
-                last, stop, shown_at = None, threading.Event(), 0.0
+                last, stop, pace = None, threading.Event(), Pace()
                 with self.stoppable(request, stop), self.kept_errors(request), said_plainly(title), \
                         contextlib.closing(runner.stream(values.pop("model", None), values, progress)) as results:
                     for last in results:
                         if stop.is_set():  # Stop: leaving closes the stream, which ends generation
                             last = dataclasses.replace(last, status=f"{last.status} · **stopped**: the answer so far is kept")
                             break
-                        if time.monotonic() - shown_at >= UPDATE_SECONDS:  # a page redrawn per token can't take a click
-                            shown_at = time.monotonic()
+                        if pace.due(last.raw):  # a page redrawn per token can't take a click
                             yield self.shown(last)
                 if last is not None:  # the whole answer once more, finished or stopped, with what a finished run fills
                     yield self.shown(last) | {widget: fill(last) for widget, fill in extras.values()}
