@@ -50,7 +50,7 @@ def build_demo(
     config.check_remote(REGISTRY)  # a remote model for a local-only task is refused at start-up, in a sentence
     gradio_patches.apply()  # the module-wide adjustments of gradio, each checked against its shape (web/gradio_patches)
     groups = {modality: tasks for modality, tasks in REGISTRY.by_modality().items() if tasks}
-    paths = {modality: index and modality.lower() or "" for index, modality in enumerate(groups)}  # "": landing
+    paths = {modality: "" if index == 0 else modality.lower() for index, modality in enumerate(groups)}  # "": landing
     tabs, gates, api = {}, {}, LeanAPI(off=ZEROGPU_NO_LEAN_API if zerogpu.enabled() else None)
     # gradio's telemetry (a thread calling home at start and launch) only when the host asks for it
     analytics = os.environ.get("GRADIO_ANALYTICS_ENABLED", "").lower() == "true"

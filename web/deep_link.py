@@ -48,7 +48,7 @@ def deep_link(tasks: Mapping[str, Task], query: Mapping[str, str], choices: Call
 def attach(demo: gr.Blocks, tasks: Mapping[str, Task], choices: Callable, task_tabs: gr.Tabs,
            pickers: Mapping[str, gr.Dropdown]) -> None:
     """On a page's load, select the tab (and model) the link names; `task_tabs` are the page's, `pickers` its
-    tasks' by name. A link to another page's task was sent there before the page was served (redirect())."""
+    tasks' by name. A link to another page's task was sent there before the page was served (PageRedirect)."""
 
     def open_deep_link(request: gr.Request):
         found = deep_link(tasks, dict(request.query_params or {}), choices)
