@@ -112,8 +112,9 @@ def test_drag_and_drop_an_image_and_see_labels(page, app_url, screenshot):
     shown = page.locator("#image-classification-labels").inner_text()
     assert any(label in shown for label in ("cat", "dog", "astronaut", "rocket", "coffee cup")), shown
     open_panel(page, "image-classification-code-panel")
-    code = page.locator("#image-classification-code").inner_text()
-    assert "pipeline('image-classification'" in code and "Image.open('chelsea.jpg')" in code
+    code = page.locator("#image-classification-code")
+    code.filter(has_text="pipeline('image-classification'").wait_for()  # Markdown renders a moment after it opens
+    assert "pipeline('image-classification'" in code.inner_text() and "Image.open('chelsea.jpg')" in code.inner_text()
     screenshot(page, "Vision")
 
 
