@@ -47,7 +47,7 @@ def settle() -> bool:
 
 
 
-WARM = ("torch", "transformers", "transformers.pipelines")  # what every first model load imports (seconds of it)
+WARM = ("torch", "transformers.pipelines")  # what every first model load imports (seconds of it; transformers too)
 
 
 def warm_imports() -> threading.Thread:
@@ -55,9 +55,14 @@ def warm_imports() -> threading.Thread:
     for its model's own load only (the imports are not in start-up: the page is served before they finish)."""
 
     def run():
+        from runtime.models import import_pipelines_once
+
         for module in WARM:
             try:
-                importlib.import_module(module)
+                if module == "transformers.pipelines":  # under the model loader's lock: transformers' lazy first
+                    import_pipelines_once()  # import is not thread-safe, and a first click may be loading a model
+                else:
+                    importlib.import_module(module)
             except Exception:  # a broken install says so on first use, as before
                 log.warning("could not warm up %s", module, exc_info=True)
                 return
