@@ -35,6 +35,7 @@ INTRO = (
 )
 
 
+MONITORING_EVERY = 100  # events between two refreshes of gradio's monitoring summary (see build_demo)
 ZEROGPU_NO_LEAN_API = ("This Space runs on ZeroGPU, which gives GPU time per visitor through Gradio's queue: "
                       "use /gradio_api/call/<task> instead of /api/<task>.")
 
@@ -54,6 +55,10 @@ def build_demo(
     tabs, gates, api = {}, {}, LeanAPI(off=ZEROGPU_NO_LEAN_API if zerogpu.enabled() else None)
     # gradio's telemetry (a thread calling home at start and launch) only when the host asks for it
     analytics = os.environ.get("GRADIO_ANALYTICS_ENABLED", "").lower() == "true"
+    # gradio's queue rebuilds its monitoring summary (a pandas table of up to 10,000 past events) after every event
+    # unless told how often: 2.6-12 ms of CPU per request, a quarter of a busy server's. Every 100 events is plenty
+    # for a dashboard; a host's own setting wins. Read as Blocks() makes its queue.
+    os.environ.setdefault("GRADIO_ANALYTICS_CACHE_FREQUENCY", str(MONITORING_EVERY))
     with deferred_render():  # a page per modality: a visitor's browser gets that page's part of the config only
         demo = gr.Blocks(title="Pipeline Playground", analytics_enabled=analytics)
         for modality, tasks in groups.items():

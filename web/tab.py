@@ -3,6 +3,7 @@
 import collections
 import contextlib
 import dataclasses
+import functools
 import json
 import tempfile
 import threading
@@ -280,6 +281,7 @@ def listed_only(preprocess: Callable, config: Config, task: Task) -> Callable:
     """The model picker's check, refusing as the engine does: gradio's own message would list the choices' values,
     server folder paths among them, where visitors should see the models' names only."""
 
+    @functools.wraps(preprocess)  # still the picker's own preprocess to gradio (web/gradio_patches/processing.py)
     def checked(payload):
         try:
             return preprocess(payload)

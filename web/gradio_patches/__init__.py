@@ -27,7 +27,7 @@ class Patch:
 
 
 def _patches() -> dict[str, Patch]:
-    from . import assets, cancel, queue, refusals, sessions, startup
+    from . import assets, cancel, processing, queue, refusals, sessions, startup
 
     return {p.name: p for p in (
         Patch("deferred_render", "the UI built once: no config render or app build inside gr.Blocks()",
@@ -46,6 +46,8 @@ def _patches() -> dict[str, Patch]:
               queue.limit_shape_ok),
         Patch("plain_refusals", "gradio's own refusals (values missing, a URL or a file not uploaded) said in a "
               "sentence; no URL fetched", refusals.shape_ok),
+        Patch("inline_widgets", "text and number widgets' pre/postprocessing without a thread hop each (CPU per "
+              "request)", processing.inline_shape_ok, processing.inline_processing),
         Patch("safe_cancel", "a cancelled job gives back its concurrency slot and closes its stream (gradio's could "
               "keep them for good)", cancel.shape_ok, cancel.safe_cancel),
     )}
