@@ -20,6 +20,7 @@ import sys
 import tempfile
 from pathlib import Path
 
+from bench.gradio_patches import cpu_seconds
 from bench.run import ENV, ROOT, build_models, free_port, load, stop, wait_http
 
 CONTENDERS = {  # name -> environment for app.py (None: plain Gradio)
@@ -28,11 +29,6 @@ CONTENDERS = {  # name -> environment for app.py (None: plain Gradio)
     "this app, monitoring summary per event": {"GRADIO_ANALYTICS_CACHE_FREQUENCY": "1"},
     "this app, inline_widgets off": {"PLAYGROUND_GRADIO_PATCHES": "inline_widgets"},
 }
-
-
-def cpu_seconds(pid: int) -> float:
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def main(argv=None) -> None:
